@@ -1,0 +1,2 @@
+//! Configuration of omnimessage-smpp: schema, loading, environment overrides and validation.
+#![warn(missing_docs)]

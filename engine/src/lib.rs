@@ -1,0 +1,9 @@
+//! The SMPP protocol engine of omnimessage-smpp.
+//!
+//! `proto` is the pure SMPP 3.4 wire layer (PDUs, TLVs, text codecs, concatenation, delivery
+//! receipts) and `session` holds the per-connection state machines. Neither does any I/O or
+//! reads a clock: bytes and time come in as arguments, bytes and events go out.
+#![warn(missing_docs)]
+
+pub mod proto;
+pub mod session;

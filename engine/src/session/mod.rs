@@ -1,0 +1,1 @@
+//! Per-connection SMPP session state machines (ESME and SMSC roles), sans-io.
