@@ -12,7 +12,8 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use std::fmt;
 
-/// The whole file.
+/// The whole file. Fields here and in the other specs are the TOML keys, documented once in
+/// [`crate::keys::KEYS`] (hence no per-field doc comments).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]

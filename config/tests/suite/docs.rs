@@ -71,3 +71,24 @@ fn print_tables() {
         println!("### {}\n\n{}", section.header(), markdown_table(section));
     }
 }
+
+#[test]
+fn documented_toml_examples_are_valid() {
+    let doc = doc();
+    let blocks: Vec<&str> = doc
+        .split("```toml\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap_or_default())
+        .collect();
+    assert!(
+        blocks.len() >= 5,
+        "only {} toml examples found",
+        blocks.len()
+    );
+    for block in blocks {
+        let env = |name: &str| (name == "API_BASE_URL").then(|| "https://core".to_owned());
+        if let Err(error) = smpp_config::Config::from_toml_str_with_env(block, &env) {
+            panic!("documented example is invalid: {error}\n{block}");
+        }
+    }
+}
