@@ -216,9 +216,12 @@ pub fn septet_capacity(octets: usize, fill_bits: u8) -> usize {
     (octets * 8).saturating_sub(usize::from(fill_bits)) / 7
 }
 
-/// Octets needed to pack `septets` septets after `fill_bits` fill bits.
+/// Octets needed to pack `septets` septets after `fill_bits` fill bits (none for no septets).
 pub fn packed_len(septets: usize, fill_bits: u8) -> usize {
-    (septets * 7 + usize::from(fill_bits)).div_ceil(8)
+    if septets == 0 {
+        return 0;
+    }
+    (septets * 7 + usize::from(fill_bits % 7)).div_ceil(8)
 }
 
 /// Packs unpacked `septets` (high bits ignored) into `out`, LSB first, after `fill_bits` zero
