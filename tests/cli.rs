@@ -1,0 +1,75 @@
+//! The real binary's command line: `config check` on good and bad files.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn gateway(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_omnimessage-smpp"))
+        .args(args)
+        .env_remove("API_BASE_URL")
+        .env_remove("SMSC_NAME")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the gateway binary: {e}"))
+}
+
+fn example(name: &str) -> String {
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "config", "examples", name]
+        .iter()
+        .collect();
+    path.display().to_string()
+}
+
+#[test]
+fn config_check_accepts_every_shipped_example() {
+    for name in [
+        "single-carrier.toml",
+        "two-carriers.toml",
+        "carrier-and-partners.toml",
+        "demo.toml",
+    ] {
+        let out = gateway(&["config", "check", &example(name)]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {stderr}");
+        assert!(
+            stderr.contains("configuration is valid"),
+            "{name}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn config_check_masks_passwords() {
+    let out = gateway(&["config", "check", &example("demo.toml")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("***"), "{stdout}");
+    assert!(!stdout.contains("partner1"), "password leaked: {stdout}");
+}
+
+#[test]
+fn config_check_names_the_bad_key_and_fails() {
+    let dir = std::env::temp_dir().join(format!("omsmpp-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "api_base_url = \"https://core.example.com\"\n\n[[binds]]\nname = \"carrier_a\"\n\
+         bind_type = \"transceiver\"\nhost = \"127.0.0.1\"\nsystem_id = \"gw\"\n\
+         password = \"pw\"\ntps_limit = 0\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = gateway(&["config", "check", &path.display().to_string()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("tps_limit"), "{stderr}");
+    assert!(stderr.contains("carrier_a"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn version_and_unknown_arguments() {
+    let out = gateway(&["--version"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("omnimessage-smpp 0."));
+    let out = gateway(&["--frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
