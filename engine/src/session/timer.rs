@@ -44,6 +44,7 @@ impl TimerTable {
     }
 
     /// The deadline of `timer`, if armed.
+    #[cfg(test)]
     pub(crate) fn get(&self, timer: Timer) -> Option<Instant> {
         self.deadlines[timer as usize]
     }

@@ -349,11 +349,16 @@ mod tests {
                     let result = window.insert(next_seq, at(t0, clock), clock);
                     if reference.len() >= 16 {
                         assert_eq!(result, Err(InsertError::Full));
-                    } else if reference.contains_key(&next_seq) {
-                        assert_eq!(result, Err(InsertError::Duplicate));
                     } else {
-                        assert_eq!(result, Ok(()));
-                        reference.insert(next_seq, clock);
+                        match reference.entry(next_seq) {
+                            std::collections::btree_map::Entry::Occupied(_) => {
+                                assert_eq!(result, Err(InsertError::Duplicate));
+                            }
+                            std::collections::btree_map::Entry::Vacant(slot) => {
+                                assert_eq!(result, Ok(()));
+                                slot.insert(clock);
+                            }
+                        }
                     }
                 }
                 2 => {
