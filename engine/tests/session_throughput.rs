@@ -90,7 +90,8 @@ fn one_million_submits_through_a_window_of_64_each_answered_exactly_once() {
             let Body::SubmitSmResp(resp) = pdu.body else {
                 panic!("ESME: expected submit_sm_resp, got {:?}", pdu.body);
             };
-            assert_eq!(resp.message_id.as_bytes(), tag.to_string().as_bytes());
+            let echoed: Option<u64> = resp.message_id.to_str().and_then(|id| id.parse().ok());
+            assert_eq!(echoed, Some(tag), "response paired with the wrong request");
             let slot = &mut answered[tag as usize];
             assert!(!*slot, "tag {tag} answered twice");
             *slot = true;

@@ -351,23 +351,19 @@ impl Connection {
                 return;
             }
         }
-        let matches = self
-            .window
-            .get(seq)
-            .is_some_and(|entry| nack || entry.data.request.response() == Some(command));
         // A response of the wrong kind leaves the request in flight to time out normally.
-        if matches {
-            if let Some(entry) = self.window.remove(seq) {
-                self.events.push_back(Event::Response {
-                    seq,
-                    tag: entry.data.tag,
-                    request: entry.data.request,
-                    pdu,
-                });
-                return;
-            }
+        let answered = self.window.remove_if(seq, |entry| {
+            nack || entry.data.request.response() == Some(command)
+        });
+        match answered {
+            Some(entry) => self.events.push_back(Event::Response {
+                seq,
+                tag: entry.data.tag,
+                request: entry.data.request,
+                pdu,
+            }),
+            None => self.stats.unexpected_responses += 1,
         }
-        self.stats.unexpected_responses += 1;
     }
 
     fn on_bind_response(&mut self, pdu: Pdu, now: Instant) {
@@ -400,12 +396,10 @@ impl Connection {
     /// Refuses a request the state or bind type does not allow.
     pub(crate) fn reject(&mut self, pdu: &Pdu, status: CommandStatus) {
         self.stats.rejected_requests += 1;
-        let body = pdu
-            .command_id()
-            .response()
-            .and_then(Body::empty_response)
-            .unwrap_or(Body::GenericNack);
-        self.write(&Pdu::new(status, pdu.sequence_number, body));
+        let reply = pdu
+            .error_response(status)
+            .unwrap_or_else(|| Pdu::generic_nack(status, pdu.sequence_number));
+        self.write(&reply);
     }
 
     // ---- time ----

@@ -145,6 +145,7 @@ impl<T: Copy> Window<T> {
     }
 
     /// The request with sequence number `seq`, if in flight.
+    #[cfg(test)]
     pub(crate) fn get(&self, seq: SequenceNumber) -> Option<&InFlight<T>> {
         let pos = self.find(seq)?;
         Some(&self.slots[self.index[pos] as usize].entry)
@@ -152,8 +153,21 @@ impl<T: Copy> Window<T> {
 
     /// Takes the request with sequence number `seq` out of the window.
     pub(crate) fn remove(&mut self, seq: SequenceNumber) -> Option<InFlight<T>> {
+        self.remove_if(seq, |_| true)
+    }
+
+    /// Takes the request with sequence number `seq` out of the window if `accept` approves
+    /// of it; otherwise leaves it in place. One lookup either way.
+    pub(crate) fn remove_if(
+        &mut self,
+        seq: SequenceNumber,
+        accept: impl FnOnce(&InFlight<T>) -> bool,
+    ) -> Option<InFlight<T>> {
         let pos = self.find(seq)?;
         let slot = self.index[pos];
+        if !accept(&self.slots[slot as usize].entry) {
+            return None;
+        }
         self.unindex(pos);
         Some(self.release(slot))
     }
@@ -282,6 +296,20 @@ mod tests {
         window.remove(1).unwrap();
         window.insert(3, t0, ()).unwrap();
         assert_eq!(window.len(), 2);
+    }
+
+    #[test]
+    fn remove_if_leaves_a_refused_entry_in_place() {
+        let t0 = Instant::now();
+        let mut window = Window::new(4);
+        window.insert(5, t0, 'x').unwrap();
+        assert!(window.remove_if(5, |entry| entry.data == 'y').is_none());
+        assert_eq!(window.len(), 1);
+        assert_eq!(
+            window.remove_if(5, |entry| entry.data == 'x').unwrap().seq,
+            5
+        );
+        assert_eq!(window.len(), 0);
     }
 
     #[test]
