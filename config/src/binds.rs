@@ -296,6 +296,22 @@ fn optional_interval(duration: Duration) -> Option<Duration> {
 }
 
 /// Checks one `[[binds]]` entry.
+/// SMPP 3.4 limits a bind password to 8 characters; the gateway sends longer ones (the guide's
+/// examples use them) but a strict SMSC may refuse the bind, so the operator is told up front.
+fn client_password(checker: &mut Checker, scope: &Scope, value: Option<&Secret>) -> Secret {
+    let password = check_password(checker, scope, &client::PASSWORD, value);
+    if password.char_count() > 8 {
+        checker.warn(
+            WarningKind::LongSmppPassword,
+            scope,
+            &client::PASSWORD,
+            "is longer than the 8 characters SMPP 3.4 allows; it is sent as is, but a strict \
+             SMSC may refuse the bind",
+        );
+    }
+    password
+}
+
 pub(crate) fn build_client_bind(
     checker: &mut Checker,
     index: usize,
@@ -362,7 +378,7 @@ pub(crate) fn build_client_bind(
         host,
         port: checker.uint(scope, &client::PORT, spec.port),
         system_id,
-        password: check_password(checker, scope, &client::PASSWORD, spec.password.as_ref()),
+        password: client_password(checker, scope, spec.password.as_ref()),
         system_type,
         addr_ton: checker.uint(scope, &client::ADDR_TON, spec.addr_ton),
         addr_npi,

@@ -85,6 +85,8 @@ pub enum WarningKind {
     ListenerDisabled,
     /// The config file (which holds passwords) can be read or written by group or others.
     ConfigFilePermissions,
+    /// A client bind's password is longer than SMPP 3.4's 8 characters.
+    LongSmppPassword,
 }
 
 /// A legal but risky setting. Returned to the caller (which logs it), never printed here.

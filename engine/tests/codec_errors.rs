@@ -135,13 +135,28 @@ fn bind_with_long_system_id_gets_its_own_resp() {
 
 #[test]
 fn bind_with_long_password_is_rinvpaswd() {
-    let body: &[&[u8]] = &[b"sys\0", b"123456789\0", b"\0", &[0x34, 0, 0], b"\0"];
+    let long = [b'p'; 65];
+    let password = [&long[..], b"\0"].concat();
+    let body: &[&[u8]] = &[b"sys\0", &password, b"\0", &[0x34, 0, 0], b"\0"];
     let err = decode_err(with_body(&golden::bind_transmitter(), body));
     expect_resp(
         &err,
         CommandStatus::ESME_RINVPASWD,
         CommandId::BIND_TRANSMITTER_RESP,
     );
+}
+
+#[test]
+fn bind_with_a_64_character_password_decodes() {
+    let long = [b'p'; 64];
+    let password = [&long[..], b"\0"].concat();
+    let body: &[&[u8]] = &[b"sys\0", &password, b"\0", &[0x34, 0, 0], b"\0"];
+    let frame = with_body(&golden::bind_transmitter(), body);
+    let pdu = Pdu::decode(Bytes::from(frame)).unwrap_or_else(|e| panic!("{e}"));
+    match pdu.body {
+        Body::BindTransmitter(bind) => assert_eq!(bind.password.as_bytes(), &long[..]),
+        other => panic!("unexpected body {other:?}"),
+    }
 }
 
 #[test]

@@ -40,7 +40,10 @@ fn single_carrier() {
         !config.listen.enabled,
         "a client-only gateway opens no SMPP port"
     );
-    assert_eq!(warning_kinds(&loaded), [WarningKind::PlainHttpWebUi]);
+    assert_eq!(
+        warning_kinds(&loaded),
+        [WarningKind::LongSmppPassword, WarningKind::PlainHttpWebUi]
+    );
 }
 
 #[test]
@@ -106,6 +109,7 @@ fn carrier_and_partners() {
         warning_kinds(&loaded),
         [
             WarningKind::TlsVerificationDisabled,
+            WarningKind::LongSmppPassword,
             WarningKind::PlainHttpWebUi
         ]
     );

@@ -438,3 +438,17 @@ fn missing_file_and_syntax_errors_name_the_file() {
         "{message}"
     );
 }
+
+#[test]
+fn client_password_longer_than_smpp_allows_is_warned() {
+    let loaded = load(&format!("{MINIMAL}{CLIENT_BIND}"));
+    let warning = loaded
+        .warnings
+        .iter()
+        .find(|w| w.kind == WarningKind::LongSmppPassword)
+        .unwrap_or_else(|| panic!("no warning for a 13-character password"));
+    assert_eq!(warning.key, "binds[0] (vodafone_uk).password");
+    let short = CLIENT_BIND.replace("your_password", "secret12");
+    let loaded = load(&format!("{MINIMAL}{short}"));
+    assert!(!warning_kinds(&loaded).contains(&WarningKind::LongSmppPassword));
+}

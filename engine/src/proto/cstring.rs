@@ -18,8 +18,12 @@ pub struct COctetString<const MAX: usize> {
 
 /// `system_id` (bind, bind_resp, outbind): 16 octets.
 pub type SystemId = COctetString<16>;
-/// `password` (bind, outbind): 9 octets.
-pub type Password = COctetString<9>;
+/// `password` (bind, outbind): SMPP 3.4 gives 9 octets, but carriers and partners in the field
+/// use longer passwords (the operator guide's own examples have 12 or more characters), and
+/// rejecting them would make the gateway unusable with those peers. We accept up to 65 octets
+/// (64 characters) both ways, matching the config's limit; anything longer is still refused
+/// with ESME_RINVPASWD.
+pub type Password = COctetString<65>;
 /// `system_type` (bind): 13 octets.
 pub type SystemType = COctetString<13>;
 /// `address_range` (bind): 41 octets.
