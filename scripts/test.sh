@@ -17,6 +17,19 @@ for component in rustfmt clippy; do
   fi
 done
 
+# The interop tests drive the server binds with PyPI smpplib, an SMPP client written by others.
+venv=.venv
+if ! "$venv/bin/python" -c 'import smpplib' >/dev/null 2>&1; then
+  log "creating $venv with smpplib"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3-venv python3-pip >/dev/null
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install --quiet --disable-pip-version-check 'smpplib==2.2.4'
+fi
+SMPPLIB_PYTHON="$(pwd)/$venv/bin/python"
+export SMPPLIB_PYTHON
+
 log "cargo fmt --check"
 cargo fmt --all -- --check
 
