@@ -5,5 +5,6 @@
 //! reads a clock: bytes and time come in as arguments, bytes and events go out.
 #![warn(missing_docs)]
 
+pub mod coreclient;
 pub mod proto;
 pub mod session;
