@@ -7,3 +7,5 @@
 
 pub mod proto;
 pub mod session;
+pub mod store;
+pub mod translate;
