@@ -104,7 +104,9 @@ fn out_of_order_parts_with_duplicates_complete_once() {
         .put_batch(&[part("447700900123", 9, 3, 2, "two ")], t0())
         .unwrap();
     assert_eq!(late.outcomes, [PutOutcome::Duplicate]);
-    store.remove_groups(&[group.key.clone()]).unwrap();
+    store
+        .remove_groups(std::slice::from_ref(&group.key))
+        .unwrap();
     drop(store);
 
     // After a restart only the other sender's part is held.
@@ -183,7 +185,9 @@ fn groups_expire_after_their_ttl_from_the_first_part() {
     assert_eq!(slow_expired[0].key.bind, "slow_bind");
 
     // Expired groups stay on disk until the caller removed them.
-    store.remove_groups(&[expired[0].key.clone()]).unwrap();
+    store
+        .remove_groups(std::slice::from_ref(&expired[0].key))
+        .unwrap();
     drop(store);
     let mut store = MoPartStore::open(&db, limits(10_000)).unwrap();
     let recovery = store.recover().unwrap();
