@@ -396,3 +396,20 @@ fn mo_parts_assemble_into_one_insert_across_a_split_surrogate_pair() {
     assert_eq!(whole.source_mode, BindMode::Client);
     assert!(assemble_mo(&[], &carrier()).is_err());
 }
+
+#[test]
+fn receipt_text_is_read_as_ascii_not_gsm7() {
+    // In GSM-7, 0x5F is '§' and 0x40 is '¡': the id must keep its ASCII characters.
+    let sm = Sm {
+        command_id: DELIVER_SM,
+        esm_class: 0x04,
+        short_message: b"id:ab_12@x stat:EXPIRED err:027 submit_date:2611211000",
+        ..Sm::default()
+    }
+    .decode();
+    let r = receipt(carrier_deliver(&sm, &carrier()).unwrap());
+    assert_eq!(r.carrier_message_id, "ab_12@x");
+    assert_eq!(r.status(), DeliveryStatus::Expired);
+    assert_eq!(r.error_code(), Some(27));
+    assert_eq!(r.submit_date.as_deref(), Some("2611211000"));
+}

@@ -151,3 +151,8 @@ fn partner_answers_and_receipt_states() {
     }
     assert_eq!(receipt_status(None), DeliveryStatus::Unknown);
 }
+
+#[test]
+fn no_responses_at_all_is_unanswered() {
+    assert_eq!(submit_update(&[], &ctx()), unanswered_update(1, &ctx()));
+}

@@ -156,6 +156,8 @@ pub struct MoPartStore {
     default_limits: ReassemblyLimits,
     bind_limits: HashMap<String, ReassemblyLimits>,
     pending: HashMap<String, Reassembler<String, ()>>,
+    /// Groups out of memory that a failed put could not hand back.
+    stranded: Vec<MoGroup>,
 }
 
 impl std::fmt::Debug for MoPartStore {
@@ -267,6 +269,7 @@ impl MoPartStore {
             default_limits,
             bind_limits: HashMap::new(),
             pending: HashMap::new(),
+            stranded: Vec::new(),
         })
     }
 
@@ -362,22 +365,43 @@ impl MoPartStore {
             };
             result.outcomes.push(outcome);
         }
-        refused.commit()?;
-        self.db.persist(PersistMode::SyncData)?;
+        let durable = refused
+            .commit()
+            .and_then(|()| self.db.persist(PersistMode::SyncData));
+        if let Err(e) = durable {
+            // The caller gets only the error, so groups this batch completed or evicted (no
+            // longer in memory) would surface nowhere but a restart: hand them out through
+            // `expired` instead.
+            for outcome in result.outcomes {
+                if let PutOutcome::Complete(group) = outcome {
+                    self.stranded.push(group);
+                }
+            }
+            self.stranded.extend(result.evicted);
+            return Err(e.into());
+        }
         Ok(result)
     }
 
     /// Hands back every group whose TTL passed at `now` (incomplete: insert the parts one by
     /// one, then [`MoPartStore::remove_groups`]).
+    ///
+    /// Groups a failed [`MoPartStore::put_batch`] completed or evicted come back here too, on
+    /// the next call whatever `now` (check [`MoGroup::is_complete`]).
     pub fn expired(&mut self, now: SystemTime) -> Vec<MoGroup> {
         let now_ms = stored_ms(now);
-        let mut out = Vec::new();
+        let mut out = std::mem::take(&mut self.stranded);
         for (bind, reassembler) in &mut self.pending {
             for group in reassembler.expire(now_ms) {
                 out.push(group_of(key_of(bind, group.key), group.parts));
             }
         }
         out
+    }
+
+    /// Deletes one group's parts from disk (see [`MoPartStore::remove_groups`]).
+    pub fn remove_group(&self, key: &MoGroupKey) -> Result<(), StoreError> {
+        self.remove_groups(std::slice::from_ref(key))
     }
 
     /// Deletes the groups' parts from disk once the core has them (one batch, one fsync, so a
@@ -396,6 +420,7 @@ impl MoPartStore {
 
     /// Loads every part on disk into memory (oldest first, so TTLs count from each group's
     /// first part) and lists the groups: complete ones to insert now, pending ones held again.
+    /// Call it once, right after [`MoPartStore::open`] and [`MoPartStore::configure_bind`].
     pub fn recover(&mut self) -> Result<Recovery, StoreError> {
         let mut recovery = Recovery::default();
         let mut loaded = Vec::new();

@@ -3,7 +3,6 @@
 
 use std::time::SystemTime;
 
-use bytes::Bytes;
 use core_api::{ItemKind, QueueItem, ReceiptInfo};
 
 use super::{text_encoding, time, TranslateError};
@@ -226,12 +225,13 @@ fn receipt_deliver_sm(
     let mut sm = addressed(item)?;
     sm.esm_class = esm_class::DELIVERY_RECEIPT;
     sm.data_coding = encoded.data_coding();
-    if encoded.bytes.len() <= ShortMessage::MAX_LEN {
-        sm.short_message = ShortMessage::new(encoded.bytes)
-            .map_err(|e| TranslateError::field("short_message", e))?;
+    let body = encoded.bytes;
+    if body.len() <= ShortMessage::MAX_LEN {
+        sm.short_message =
+            ShortMessage::new(body).map_err(|e| TranslateError::field("short_message", e))?;
     } else {
         sm.tlvs
-            .set_message_payload(Bytes::clone(&encoded.bytes))
+            .set_message_payload(body)
             .map_err(|e| TranslateError::field("message_payload", e))?;
     }
     sm.tlvs
