@@ -312,13 +312,17 @@ impl MoPartStore {
 
     /// Stores `parts` durably (one write batch, one fsync) and reports each one's fate.
     ///
-    /// Returns only once the new parts are on disk: acknowledge the carrier after it. On an
-    /// error nothing may be acknowledged (the carrier will send the parts again).
+    /// Returns only once the parts are on disk (duplicates included: the fsync also covers a
+    /// copy whose first put failed): acknowledge the carrier after it. On an error nothing may
+    /// be acknowledged (the carrier will send the parts again).
     pub fn put_batch(
         &mut self,
         parts: &[MoPart],
         now: SystemTime,
     ) -> Result<PutResult, StoreError> {
+        if parts.is_empty() {
+            return Ok(PutResult::default());
+        }
         let received_ms = stored_ms(now);
         let mut batch = self.db.batch();
         let mut fresh: Vec<Option<(MoGroupKey, Bytes)>> = Vec::with_capacity(parts.len());
