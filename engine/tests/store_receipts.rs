@@ -139,3 +139,11 @@ fn batches_record_every_entry() {
         );
     }
 }
+
+#[test]
+fn stores_can_move_to_blocking_threads() {
+    fn shareable<T: Send + Sync + Clone>() {}
+    fn movable<T: Send>() {}
+    shareable::<ReceiptMap>();
+    movable::<engine::store::MoPartStore>();
+}
