@@ -12,7 +12,9 @@ mod receipt_map;
 
 use std::path::Path;
 
-pub use mo_parts::{MoGroup, MoGroupKey, MoPart, MoPartStore, PutOutcome, Recovery, StoredPart};
+pub use mo_parts::{
+    MoGroup, MoGroupKey, MoPart, MoPartStore, PutOutcome, PutResult, Recovery, StoredPart,
+};
 pub use receipt_map::{CoreRef, ReceiptMap, DEFAULT_RECEIPT_TTL};
 
 /// A storage failure.
