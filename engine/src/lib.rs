@@ -8,3 +8,5 @@
 pub mod coreclient;
 pub mod proto;
 pub mod session;
+pub mod store;
+pub mod translate;
