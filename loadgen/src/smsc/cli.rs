@@ -45,7 +45,7 @@ options:
 #[derive(Debug)]
 pub enum Command {
     /// Run with these settings.
-    Run(RunOptions),
+    Run(Box<RunOptions>),
     /// Print the usage.
     Help,
 }
@@ -211,7 +211,7 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         config.mo = Some(mo);
     }
     options.config = config;
-    Ok(Command::Run(options))
+    Ok(Command::Run(Box::new(options)))
 }
 
 /// Writes `stats` as pretty JSON to `path`.

@@ -272,7 +272,7 @@ impl Conn<'_> {
         }
         self.submits += 1;
         let faults = self.shared.config.faults;
-        let every = |n: u64| n > 0 && self.submits % n == 0;
+        let every = |n: u64| n > 0 && self.submits.is_multiple_of(n);
         if every(faults.no_response_every) {
             Counters::bump(&counters.unanswered, 1);
             return;
