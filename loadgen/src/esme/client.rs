@@ -266,6 +266,9 @@ impl Client<'_> {
     }
 
     fn fill_window(&mut self, now: Instant) {
+        if !self.shared.config.bind_type.transmits() {
+            return;
+        }
         let allowed = if self.rate > 0.0 {
             let secs = now
                 .saturating_duration_since(self.sending_since)
