@@ -222,6 +222,7 @@ fn merge(shared: &Shared, results: Vec<client::SessionOutcome>) -> Result<Report
         mo_received: 0,
         send_secs: 0.0,
         throughput: 0.0,
+        messages_per_sec: 0.0,
         elapsed_secs: shared.started.elapsed().as_secs_f64(),
         submit_resp: Percentiles::default(),
         submit_receipt: Percentiles::default(),
@@ -270,6 +271,7 @@ fn merge(shared: &Shared, results: Vec<client::SessionOutcome>) -> Result<Report
             report.send_secs = (last_resp - first_send) as f64 / 1e9;
             let answered = report.acked + report.errors.values().sum::<u64>();
             report.throughput = answered as f64 / report.send_secs;
+            report.messages_per_sec = report.messages as f64 / report.send_secs;
         }
     }
     report.submit_resp = Percentiles::of(&resp);

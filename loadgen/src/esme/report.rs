@@ -105,6 +105,8 @@ pub struct Report {
     pub send_secs: f64,
     /// submit_sm answered per second over `send_secs`.
     pub throughput: f64,
+    /// Messages (a long message once) per second over `send_secs`.
+    pub messages_per_sec: f64,
     /// Seconds the whole run took.
     pub elapsed_secs: f64,
     /// submit_sm -> submit_sm_resp latency.
@@ -159,8 +161,9 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "throughput {:.0} msg/s (submit_sm answered over {:.3} s; run {:.3} s)",
-            self.throughput, self.send_secs, self.elapsed_secs
+            "throughput {:.0} submit_sm/s, {:.0} messages/s (over {:.3} s from first submit to \
+             last response; run {:.3} s)",
+            self.throughput, self.messages_per_sec, self.send_secs, self.elapsed_secs
         );
         let _ = writeln!(
             out,

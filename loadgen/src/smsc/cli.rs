@@ -31,7 +31,8 @@ options:
   --mo-ucs2-percent P        share of MO sent in UCS-2, the rest GSM-7 (default 0)
   --throttle-every N         answer every Nth submit_sm of a connection with 0x58
   --slow-ms N                delay every submit_sm_resp by N ms
-  --drop-after N             close a connection after answering N submit_sm
+  --drop-after N             close a connection when a submit_sm comes after N were
+                             answered (that one and any behind it stay unanswered)
   --no-response-every N      never answer every Nth submit_sm of a connection
   --window N                 our deliver_sm window per session (default 256)
   --enquire-link-secs N      enquire_link interval, 0 = off (default 30)

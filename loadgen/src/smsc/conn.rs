@@ -272,6 +272,12 @@ impl Conn<'_> {
         }
         self.submits += 1;
         let faults = self.shared.config.faults;
+        if self.drop_now || (faults.drop_after > 0 && self.submits > faults.drop_after) {
+            // This submit (and any behind it) stays unanswered: the connection goes down at
+            // the end of this turn, after the answers to the first N are written.
+            self.drop_now = true;
+            return;
+        }
         let every = |n: u64| n > 0 && self.submits.is_multiple_of(n);
         if every(faults.no_response_every) {
             Counters::bump(&counters.unanswered, 1);
@@ -285,9 +291,6 @@ impl Conn<'_> {
                 CommandStatus::ESME_RTHROTTLED,
             );
             return;
-        }
-        if faults.drop_after > 0 && self.submits >= faults.drop_after {
-            self.drop_now = true;
         }
         let message_id = self.message_id();
         let answer_at = now + faults.slow;

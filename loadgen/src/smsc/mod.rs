@@ -39,7 +39,7 @@ pub struct Faults {
     pub throttle_every: u64,
     /// Delay every submit_sm_resp by this long.
     pub slow: Duration,
-    /// Close a connection once it has answered this many submit_sm.
+    /// Close a connection when a submit_sm arrives after this many (it stays unanswered).
     pub drop_after: u64,
     /// Never answer every Nth submit_sm of a connection.
     pub no_response_every: u64,
