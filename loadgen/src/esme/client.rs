@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use super::report::{new_histogram, status_name};
 use super::traffic::Traffic;
 use super::Shared;
-use crate::smsc::wire::{Arena, ReadOutcome, Rng, Wire, MAX_WAIT};
+use crate::smsc::mix::Rng;
+use crate::smsc::wire::{Arena, ReadOutcome, Wire, MAX_WAIT};
 
 /// What one session measured.
 #[derive(Debug)]

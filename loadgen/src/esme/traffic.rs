@@ -7,7 +7,8 @@ use engine::proto::{registered_delivery, Address, ShortMessage, SubmitSm};
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 
-use crate::smsc::wire::{Arena, Rng};
+use crate::smsc::mix::Rng;
+use crate::smsc::wire::Arena;
 use crate::smsc::Mix;
 
 /// The kinds of message in a `--text-mix`.

@@ -13,10 +13,11 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
+use super::mix::Rng;
 use super::mo::MoSource;
 use super::receipts::{PendingReceipt, ReceiptBuilder, WallClock};
 use super::stats::Counters;
-use super::wire::{Arena, ReadOutcome, Rng, Wire, MAX_WAIT};
+use super::wire::{Arena, ReadOutcome, Wire, MAX_WAIT};
 use super::{Outbox, Shared, ID_BLOCK};
 
 /// Tag of our receipt deliver_sm.

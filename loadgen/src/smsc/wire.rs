@@ -122,24 +122,3 @@ impl Arena {
         self.buf.split().freeze()
     }
 }
-
-/// A small xorshift generator: enough to pick receipt states and text kinds evenly.
-#[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    /// A generator from `seed` (0 is replaced, xorshift needs a non-zero state).
-    pub(crate) fn new(seed: u64) -> Rng {
-        Rng(seed | 1)
-    }
-
-    /// A number in `0..bound` (`bound` > 0).
-    pub(crate) fn below(&mut self, bound: u32) -> u32 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        u32::try_from((x >> 32) % u64::from(bound.max(1))).unwrap_or(0)
-    }
-}
