@@ -216,7 +216,12 @@ impl Client<'_> {
     fn advance(&mut self, now: Instant) {
         let config = &self.shared.config;
         match self.phase {
-            Phase::Binding => {}
+            Phase::Binding => {
+                if self.stopped() {
+                    self.out.failure = Some("stopped before the bind was answered".to_owned());
+                    self.session.connection_lost();
+                }
+            }
             Phase::Sending => {
                 let finished = self.out.messages >= self.quota && self.pending_parts.is_empty();
                 let timed_out =

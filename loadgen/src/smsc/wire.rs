@@ -13,6 +13,8 @@ const READ_CHUNK: usize = 64 * 1024;
 const MIN_WAIT: Duration = Duration::from_millis(1);
 /// Longest wait, so stop flags and shared queues are looked at often enough.
 pub(crate) const MAX_WAIT: Duration = Duration::from_millis(20);
+/// Longest a write may block on a peer that does not read.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What one read brought.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +45,8 @@ impl Wire {
         stream.set_nodelay(true)?;
         stream.set_nonblocking(false)?;
         stream.set_read_timeout(Some(MAX_WAIT))?;
+        // A peer that stops reading must not hold this thread (and a shutdown) for ever.
+        stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
         Ok(Wire {
             stream,
             scratch: vec![0u8; READ_CHUNK].into_boxed_slice(),
