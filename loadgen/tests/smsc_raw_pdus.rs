@@ -158,7 +158,11 @@ fn expect_receipt(stream: &mut TcpStream, message_id: &str) {
         "{}",
         d.text
     );
-    assert!(d.text.contains(" stat:DELIVRD err:000 text:"), "{}", d.text);
+    assert!(
+        d.text.ends_with(" stat:DELIVRD err:000 text:hello"),
+        "{}",
+        d.text
+    );
     let mut with_nul = message_id.as_bytes().to_vec();
     with_nul.push(0);
     assert!(d.tlvs.contains(&(0x001E, with_nul)), "receipted_message_id");

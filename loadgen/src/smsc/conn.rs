@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use super::mix::Rng;
 use super::mo::MoSource;
-use super::receipts::{PendingReceipt, ReceiptBuilder, WallClock};
+use super::receipts::{self, PendingReceipt, ReceiptBuilder, WallClock};
 use super::stats::Counters;
 use super::wire::{Arena, ReadOutcome, Wire, MAX_WAIT};
 use super::{Outbox, Shared, ID_BLOCK};
@@ -340,6 +340,11 @@ impl Conn<'_> {
             destination: submit.source_addr.clone(),
             state,
             submitted: self.clock.now(now),
+            excerpt: receipts::excerpt(
+                submit.short_message.bytes(),
+                submit.data_coding,
+                submit.esm_class,
+            ),
         })
     }
 
