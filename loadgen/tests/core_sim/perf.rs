@@ -71,3 +71,31 @@ fn insert_and_drain_throughput_from_8_threads() {
         if cfg!(debug_assertions) { "debug" } else { "release" },
     );
 }
+
+/// tiny_http writes an answer's headers and body separately; with Nagle's algorithm on, every
+/// answer over 1 KiB would wait ~40 ms for the client's delayed ACK. The listener turns it off.
+#[test]
+fn answers_over_a_kilobyte_are_not_held_back_by_nagle() {
+    let sim = start(SimConfig::default());
+    let client = Client::new(&sim);
+    let (status, _) = client.post(
+        "/admin/enqueue",
+        &smpp_loadgen::core_sim::EnqueueRequest::new("carrier_nagle", 1000),
+    );
+    assert_eq!(status, 201);
+    let mut times: Vec<_> = (0..30)
+        .map(|_| {
+            let started = Instant::now();
+            let items = client.poll("carrier_nagle", 10);
+            assert_eq!(items.len(), 10);
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    let median = times[times.len() / 2];
+    println!("poll of 10 items (about 3.4 KiB) on a kept-alive connection: median {median:?}");
+    assert!(
+        median < std::time::Duration::from_millis(25),
+        "median {median:?}: answers are being delayed (TCP_NODELAY off?)"
+    );
+}
