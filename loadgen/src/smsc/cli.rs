@@ -326,7 +326,8 @@ mod tests {
         assert!(err("--id-format octal").contains("--id-format"));
         assert!(err("--receipt-mix DELIVERD=1").contains("--receipt-mix"));
         assert!(err("--slow-ms x").contains("--slow-ms"));
-        assert!(err("--password 0123456789").contains("--password"));
+        let too_long = format!("--password {}", "p".repeat(65));
+        assert!(err(&too_long).contains("--password"));
         assert!(err("--mo-dest").contains("needs a value"));
         assert!(err("--bogus").contains("--bogus"));
     }
