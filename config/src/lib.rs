@@ -25,6 +25,7 @@ mod binds;
 mod checker;
 mod env;
 mod error;
+pub mod import;
 pub mod keys;
 mod net;
 mod rules;
