@@ -412,6 +412,12 @@ impl Parser {
                 "true" => ExprKind::Bool(true),
                 "false" => ExprKind::Bool(false),
                 "nil" => ExprKind::Nil,
+                // `System.get_env("X") || raise "X is missing"` is the usual way to require one.
+                "raise" if !self.is_punct("(") => ExprKind::Call {
+                    module: String::new(),
+                    function: word,
+                    args: vec![self.expression()?],
+                },
                 _ if self.is_punct("(") => {
                     self.position += 1;
                     let args = self.arguments(Some(")"))?;

@@ -95,9 +95,10 @@ pub(super) fn fields(entries: &[Entry], vars: &Variables) -> Vec<Field> {
 fn binary(op: &str, left: Value, right: Value) -> Value {
     match op {
         "||" => match left {
+            // `|| raise "..."` (or any fallback known only at run time) adds no default.
             Value::Env { var, default: None } => Value::Env {
                 var,
-                default: Some(Box::new(right)),
+                default: (!matches!(right, Value::Opaque(_))).then(|| Box::new(right)),
             },
             Value::Nil | Value::Bool(false) => right,
             other => other,
