@@ -274,14 +274,20 @@ fn production_file_with_environment_variables() {
         "line 17: cache_flush_interval set to FLUSH_MS's default (the integer 5000); this gateway \
          does not read FLUSH_MS; set CACHE_FLUSH_INTERVAL to override it at run time",
         "line 18: mnesia_storage_type written as cache_storage_type",
-        "binds[0].password set to CARRIER_PASSWORD's default (the string \"changeme\"); this \
+        "binds[0].password set to CARRIER_PASSWORD's default (a value not shown here); this \
          gateway reads no environment variable for it",
+        "line 21: OmniMessageSmppWeb.Endpoint (the original's web endpoint) is not imported",
     ] {
         assert!(
             notes.contains(expected),
             "missing {expected:?} in:\n{notes}"
         );
     }
+    assert!(
+        !notes.contains("changeme"),
+        "passwords stay out of the notes"
+    );
+    assert!(imported.toml.contains("log_level = \"warn\"\n"));
     // Without API_BASE_URL the file is incomplete, as the note says.
     let error = Config::from_toml_str_with_env(&imported.toml, &|_| None).unwrap_err();
     assert!(error.to_string().contains("api_base_url"), "{error}");

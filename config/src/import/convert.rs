@@ -4,7 +4,7 @@
 use super::parser::{Expr, ExprKind, Stmt};
 use super::values::{self, describe, edit_distance, eval, to_toml, Field, Value, Variables};
 use super::{ImportError, Imported, Note, UnknownKey};
-use crate::keys::{DefaultValue, KeyDoc, Section, KEYS};
+use crate::keys::{DefaultValue, KeyDoc, Section, ValueKind, KEYS};
 
 /// The application the original gateway reads its settings from.
 const APP: &str = "omnimessage_smpp";
@@ -112,6 +112,16 @@ impl Converter {
                     ..
                 }, _] => {
                     if app == APP {
+                        if module.ends_with("Endpoint") {
+                            self.note(
+                                *line,
+                                format!(
+                                    "{module} (the original's web endpoint) is not imported: \
+                                     this gateway's web UI is set in [web] (host, port, \
+                                     tls_cert, tls_key)"
+                                ),
+                            );
+                        }
                         self.unknown.push(UnknownKey {
                             path: module.clone(),
                             line: *line,
@@ -384,7 +394,7 @@ impl Converter {
                             line,
                             format!(
                                 "{path} set to {var}'s default ({}); {reads}",
-                                describe(default)
+                                shown(key, default)
                             ),
                         );
                         self.value(key, path, line, default)
@@ -424,7 +434,7 @@ impl Converter {
                 Err(natural) => {
                     let message = format!(
                         "{path} is {}, which does not fit this key{}",
-                        describe(other),
+                        shown(key, other),
                         if natural.is_some() {
                             "; written as is, `config check` will say what it expects"
                         } else {
@@ -436,6 +446,15 @@ impl Converter {
                 }
             },
         }
+    }
+}
+
+/// A value for a note; secrets are not repeated on the operator's terminal.
+fn shown(key: &KeyDoc, value: &Value) -> String {
+    if key.kind == ValueKind::Secret {
+        "a value not shown here".to_owned()
+    } else {
+        describe(value)
     }
 }
 

@@ -231,7 +231,7 @@ pub(super) fn to_toml(kind: ValueKind, value: &Value) -> Result<String, Option<S
             Value::Str(text),
         ) => Some(toml_string(text)),
         (ValueKind::Choice(_), Value::Str(text) | Value::Atom(text)) => {
-            Some(toml_string(storage_type_name(text)))
+            Some(toml_string(choice_name(text)))
         }
         (ValueKind::ChoiceList(_) | ValueKind::StringList, Value::List(items)) => items
             .iter()
@@ -250,11 +250,13 @@ pub(super) fn to_toml(kind: ValueKind, value: &Value) -> Result<String, Option<S
     converted.ok_or_else(|| natural(value))
 }
 
-/// Mnesia's table types name this gateway's storage types.
-fn storage_type_name(name: &str) -> &str {
+/// This gateway's name for a choice the original spells its own way: Mnesia's table types are
+/// the cache storage types, Logger's `:warning` is `warn`.
+fn choice_name(name: &str) -> &str {
     match name {
         "disc_copies" => "disc",
         "ram_copies" => "ram",
+        "warning" => "warn",
         other => other,
     }
 }
