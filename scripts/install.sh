@@ -67,7 +67,9 @@ if [ -z "$binary" ]; then
   (cd "$repo" && cargo build --release --locked -p omnimessage-smpp)
   binary="$repo/target/release/omnimessage-smpp"
 fi
-[ -f "$binary" ] && [ -x "$binary" ] || fail "$binary is not an executable file"
+if [ ! -f "$binary" ] || [ ! -x "$binary" ]; then
+  fail "$binary is not an executable file"
+fi
 
 example="$repo/config/examples/single-carrier.toml"
 unit="$repo/scripts/omnimessage-smpp.service"

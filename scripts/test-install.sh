@@ -37,6 +37,12 @@ problem() {
   failures=$((failures + 1))
 }
 ok() { echo "ok: $*"; }
+# Runs the command after $1 and reports $1 as passed or failed.
+expect() {
+  local what="$1"
+  shift
+  if "$@"; then ok "$what"; else problem "$what"; fi
+}
 
 # Asserts that $1 exists with octal mode $2 and is of type $3 (f or d).
 check_mode() {
@@ -73,13 +79,12 @@ check_mode "$root/etc/omnimessage-smpp" 750 d
 check_mode "$config" 600 f
 check_mode "$root/var/lib/omnimessage-smpp" 750 d
 check_mode "$root/usr/local/share/doc/omnimessage-smpp/CONFIGURATION.md" 644 f
-cmp -s "$binary" "$bin" && ok "binary installed" || problem "$bin differs from $binary"
-cmp -s "$repo/scripts/omnimessage-smpp.service" "$unit" && ok "unit installed" ||
-  problem "$unit differs from scripts/omnimessage-smpp.service"
-cmp -s "$repo/config/examples/single-carrier.toml" "$config" && ok "config created from the example" ||
-  problem "$config is not config/examples/single-carrier.toml"
-grep -q "skipped the omnimessage-smpp user" "$work/install.log" &&
-  ok "no user or daemon-reload outside /" || problem "install.sh did not skip the system steps"
+expect "binary installed unchanged" cmp -s "$binary" "$bin"
+expect "unit installed unchanged" cmp -s "$repo/scripts/omnimessage-smpp.service" "$unit"
+expect "config created from the example" \
+  cmp -s "$repo/config/examples/single-carrier.toml" "$config"
+expect "no user, ownership or daemon-reload outside /" \
+  grep -q "skipped the omnimessage-smpp user" "$work/install.log"
 if "$bin" config check "$config" >"$work/check.log" 2>&1; then
   ok "installed binary accepts the installed config"
 else
@@ -93,12 +98,12 @@ chmod 0640 "$config"
 before="$(cd "$root" && find . -printf '%p %m\n' | sort)"
 run_install
 after="$(cd "$root" && find . -printf '%p %m\n' | sort)"
-grep -q '# edited by the operator' "$config" && ok "existing config kept" ||
-  problem "install.sh overwrote an existing $config"
-grep -q "kept existing" "$work/install.log" && ok "install.sh says it kept the config" ||
-  problem "install.sh did not report the kept config"
-[ "$before" = "$after" ] && ok "second install leaves the same files and modes" ||
-  problem "second install changed the tree: $(diff <(echo "$before") <(echo "$after") | tr '\n' ' ')"
+expect "existing config kept" grep -q '# edited by the operator' "$config"
+expect "install.sh says it kept the config" grep -q "kept existing" "$work/install.log"
+expect "second install leaves the same files and modes" [ "$before" = "$after" ]
+if [ "$before" != "$after" ]; then
+  diff <(echo "$before") <(echo "$after") >&2 || true
+fi
 if find "$root" -name '.install.*' | grep -q .; then
   problem "temporary files left behind: $(find "$root" -name '.install.*')"
 fi
@@ -113,10 +118,10 @@ set +e
 "$repo/scripts/install.sh" --bogus >/dev/null 2>&1
 status=$?
 set -e
-[ "$status" -eq 2 ] && ok "unknown argument refused" ||
-  problem "install.sh --bogus exited $status, expected 2"
+expect "unknown argument refused with status 2 (got $status)" [ "$status" -eq 2 ]
 
 # The unit's settings.
+# shellcheck disable=SC2016 # $MAINPID is systemd's, not ours
 for line in \
   'User=omnimessage-smpp' \
   'Group=omnimessage-smpp' \
@@ -135,7 +140,7 @@ for line in \
   'CapabilityBoundingSet=' \
   'AmbientCapabilities=' \
   'WantedBy=multi-user.target'; do
-  grep -qxF -- "$line" "$unit" && ok "unit has $line" || problem "unit lacks the line: $line"
+  expect "unit has the line $line" grep -qxF -- "$line" "$unit"
 done
 
 # systemd-analyze verify checks every key and that ExecStart exists; the binary is in the
