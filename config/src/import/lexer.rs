@@ -218,7 +218,7 @@ impl Lexer<'_> {
             }
             self.bump();
         }
-        if self.peek().is_some_and(is_ident_char) {
+        if digits.is_empty() || self.peek().is_some_and(is_ident_char) {
             return Err(self.error(line, column, "malformed number"));
         }
         if is_float {
@@ -379,5 +379,7 @@ mod tests {
         assert!(tokenize("\"\\u{110000}\"").is_err());
         assert!(tokenize("\"\\").is_err());
         assert!(tokenize(": ").is_err());
+        assert_eq!(tokenize("0x").unwrap_err().message, "malformed number");
+        assert_eq!(tokenize("0b102").unwrap_err().message, "malformed number");
     }
 }

@@ -523,3 +523,69 @@ impl Parser {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::import::lexer::tokenize;
+
+    fn parse(text: &str) -> Vec<Stmt> {
+        Parser::new(tokenize(text).unwrap(), (1, 1))
+            .program()
+            .unwrap()
+    }
+
+    fn shape(expr: &Expr) -> String {
+        match &expr.kind {
+            ExprKind::Binary { op, left, right } => {
+                format!("({} {op} {})", shape(left), shape(right))
+            }
+            ExprKind::Call {
+                module,
+                function,
+                args,
+            } => {
+                let args: Vec<String> = args.iter().map(shape).collect();
+                format!("{module}.{function}({})", args.join(", "))
+            }
+            ExprKind::Str(text) => format!("{text:?}"),
+            ExprKind::Var(name) => name.clone(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn operators_bind_as_in_elixir() {
+        let statements = parse(r#"x = a || b == "t" |> f() && c"#);
+        let [Stmt::Assign { value, .. }] = statements.as_slice() else {
+            panic!("expected one assignment");
+        };
+        assert_eq!(shape(value), r#"(a || ((b == ("t" |> .f())) && c))"#);
+    }
+
+    #[test]
+    fn config_arguments_gather_trailing_keywords() {
+        let statements = parse("import Config\nconfig :app, :k, 1\nconfig(:app, a: 1, b: [c: 2],)");
+        assert_eq!(
+            statements[0],
+            Stmt::Import {
+                module: "Config".into(),
+                line: 1
+            }
+        );
+        let Stmt::Config { args, line: 3 } = &statements[2] else {
+            panic!("expected config on line 3: {statements:?}");
+        };
+        let [_, Expr {
+            kind: ExprKind::Keywords(entries),
+            ..
+        }] = args.as_slice()
+        else {
+            panic!("expected one keyword list: {args:?}");
+        };
+        let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["a", "b"]);
+        assert!(matches!(entries[1].value.kind, ExprKind::Keywords(_)));
+    }
+}
