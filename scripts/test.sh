@@ -38,3 +38,6 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 log "cargo test"
 cargo test --workspace --locked
+
+log "installer into a temporary root (scripts/test-install.sh)"
+bash scripts/test-install.sh --binary target/debug/omnimessage-smpp

@@ -73,3 +73,41 @@ fn version_and_unknown_arguments() {
     let out = gateway(&["--frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn config_import_converts_the_guides_example_into_a_valid_config() {
+    let fixture: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "config",
+        "tests",
+        "fixtures",
+        "carrier_and_partners.exs",
+    ]
+    .iter()
+    .collect();
+    let out = gateway(&["config", "import", &fixture.display().to_string()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let toml = String::from_utf8_lossy(&out.stdout);
+    assert!(toml.contains("[[server_binds]]"), "{toml}");
+    let loaded = smpp_config::Config::from_toml_str_with_env(&toml, &|_| None)
+        .unwrap_or_else(|e| panic!("imported TOML does not load: {e}\n{toml}"));
+    assert!(!loaded.config.server_binds.is_empty());
+}
+
+#[test]
+fn config_import_reports_malformed_input_with_its_position() {
+    let dir = std::env::temp_dir().join(format!("omsmpp-import-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join("broken.exs");
+    std::fs::write(
+        &path,
+        "import Config\nconfig :omnimessage_smpp, :binds, [%{name: }]\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = gateway(&["config", "import", &path.display().to_string()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("line 2"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
