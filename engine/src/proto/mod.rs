@@ -3,14 +3,20 @@
 //! Everything here is a pure function of its inputs.
 
 pub mod command;
+pub mod concat;
 pub mod cstring;
 pub mod decoder;
 pub mod error;
+pub mod message_id;
 pub mod pdu;
 pub mod reader;
+pub mod reassembly;
+pub mod receipt;
 pub mod status;
+pub mod text;
 pub mod tlv;
 mod tlv_access;
+pub mod udh;
 pub mod values;
 mod writer;
 
