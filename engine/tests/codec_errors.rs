@@ -357,3 +357,37 @@ fn error_replies_encode_without_body_but_ok_replies_keep_it() {
     let ok = Pdu::ok(5, Body::SubmitSmResp(Default::default()));
     assert_eq!(ok.encoded_len(), 17, "message_id NUL is sent with ESME_ROK");
 }
+
+#[test]
+fn error_response_for_a_decoded_request() {
+    let request = Decoder::default()
+        .decode_frame(Bytes::from(golden::submit_sm()))
+        .unwrap();
+    let reply = request
+        .error_response(CommandStatus::ESME_RTHROTTLED)
+        .unwrap();
+    assert_eq!(
+        &reply.to_bytes()[..],
+        &cat(&[
+            &[0, 0, 0, 16],
+            &[0x80, 0, 0, 4],
+            &[0, 0, 0, 0x58],
+            &5u32.to_be_bytes()
+        ])[..]
+    );
+    let response = Decoder::default()
+        .decode_frame(Bytes::from(golden::submit_sm_resp()))
+        .unwrap();
+    assert_eq!(response.error_response(CommandStatus::ESME_RSYSERR), None);
+}
+
+#[test]
+fn error_response_with_a_malformed_body_still_decodes() {
+    let mut frame = with_body(&golden::submit_sm_resp(), &[&[b'x'; 70]]);
+    frame[15] = 6;
+    frame[11] = 0x45; // ESME_RSUBMITFAIL
+    let pdu = Decoder::default().decode_frame(Bytes::from(frame)).unwrap();
+    assert_eq!(pdu.command_status, CommandStatus::ESME_RSUBMITFAIL);
+    assert_eq!(pdu.sequence_number, 6);
+    assert_eq!(pdu.body, Body::SubmitSmResp(Default::default()));
+}

@@ -165,3 +165,16 @@ fn waiting_for_a_large_pdu_reserves_once() {
     assert_eq!(decoder.decode(&mut header).unwrap(), None);
     assert!(header.capacity() >= 1000);
 }
+
+#[test]
+fn decode_frame_applies_the_limit() {
+    let err = Decoder::new(32)
+        .decode_frame(golden::bind_transmitter().into())
+        .unwrap_err();
+    assert!(err.is_fatal());
+    assert_eq!(err.command_id(), Some(CommandId::BIND_TRANSMITTER));
+    assert_eq!(err.sequence_number(), Some(1));
+    assert!(Decoder::new(42)
+        .decode_frame(golden::bind_transmitter().into())
+        .is_ok());
+}

@@ -79,14 +79,13 @@ impl Decoder {
         Pdu::decode(frame).map(Some)
     }
 
-    /// Decodes one complete frame (command_length must equal its length and the limit).
+    /// Decodes one complete frame: command_length must equal `frame.len()` and be within the
+    /// limit (both failures are fatal, as on a stream).
     pub fn decode_frame(&self, frame: Bytes) -> Result<Pdu, DecodeError> {
         if frame.len() > self.max_command_length as usize {
-            let mut buf = BytesMut::from(frame.get(..HEADER_LEN).unwrap_or(&frame[..]));
-            return match self.decode(&mut buf) {
-                Err(err) => Err(err),
-                Ok(_) => Pdu::decode(frame),
-            };
+            // Let the stream check judge the header so the error carries its fields.
+            let mut header = BytesMut::from(frame.get(..HEADER_LEN).unwrap_or_default());
+            self.decode(&mut header)?;
         }
         Pdu::decode(frame)
     }

@@ -153,11 +153,14 @@ impl DecodeError {
 
     /// The PDU to send back: generic_nack for a bad header (bad length, unknown request id),
     /// the request's own `*_resp` with [`Self::command_status`] for a bad body, and `None` for
-    /// a bad response or a request that has no response (log and drop those).
+    /// a bad response or a request that has no response (log and drop those; for a bad
+    /// response, [`Self::sequence_number`] still identifies the request it answered).
+    /// Responses with an error status never get here: their body is not needed, so a
+    /// malformed one decodes as empty.
     pub fn reply(&self) -> Option<Pdu> {
         let sequence_number = self.sequence_number.unwrap_or(0);
         let status = self.command_status();
-        let nack = || Some(Pdu::new(status, sequence_number, Body::GenericNack));
+        let nack = || Some(Pdu::generic_nack(status, sequence_number));
         match self.kind {
             DecodeErrorKind::InvalidCommandLength { .. } => {
                 // With an unreadable header we cannot tell a request from a response; the peer

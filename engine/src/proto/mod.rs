@@ -36,4 +36,4 @@ pub use reader::Reader;
 pub use status::CommandStatus;
 pub use tlv::{Tlv, TlvTag, Tlvs};
 pub use tlv_access::NetworkErrorCode;
-pub use values::{MessageState, Npi, Ton};
+pub use values::{esm_class, registered_delivery, MessageState, Npi, Ton, SMPP_VERSION_3_4};

@@ -116,3 +116,37 @@ impl MessageState {
 
 /// The SMPP interface version this codec speaks (interface_version / sc_interface_version).
 pub const SMPP_VERSION_3_4: u8 = 0x34;
+
+/// Bits of the `esm_class` field (SMPP 3.4 section 5.2.12).
+pub mod esm_class {
+    /// Mask of the messaging mode (bits 1-0).
+    pub const MODE_MASK: u8 = 0x03;
+    /// Store and forward mode.
+    pub const STORE_AND_FORWARD: u8 = 0x03;
+    /// Datagram mode.
+    pub const DATAGRAM: u8 = 0x01;
+    /// Forward (transaction) mode.
+    pub const FORWARD: u8 = 0x02;
+    /// Mask of the message type (bits 5-2).
+    pub const TYPE_MASK: u8 = 0x3C;
+    /// Message type: SMSC delivery receipt (deliver_sm).
+    pub const DELIVERY_RECEIPT: u8 = 0x04;
+    /// Message type: intermediate delivery notification (deliver_sm).
+    pub const INTERMEDIATE_NOTIFICATION: u8 = 0x20;
+    /// UDH indicator: short_message starts with a user data header.
+    pub const UDHI: u8 = 0x40;
+    /// Reply path.
+    pub const REPLY_PATH: u8 = 0x80;
+}
+
+/// Bits of the `registered_delivery` field (SMPP 3.4 section 5.2.17).
+pub mod registered_delivery {
+    /// Mask of the SMSC delivery receipt request (bits 1-0).
+    pub const RECEIPT_MASK: u8 = 0x03;
+    /// Receipt on success and failure.
+    pub const RECEIPT_ALWAYS: u8 = 0x01;
+    /// Receipt on failure only.
+    pub const RECEIPT_ON_FAILURE: u8 = 0x02;
+    /// Intermediate notification requested (bit 4).
+    pub const INTERMEDIATE_NOTIFICATION: u8 = 0x10;
+}

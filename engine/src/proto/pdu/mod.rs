@@ -308,6 +308,19 @@ impl Pdu {
         Self::new(CommandStatus::ESME_ROK, sequence_number, body)
     }
 
+    /// A generic_nack with this status and sequence number.
+    pub fn generic_nack(command_status: CommandStatus, sequence_number: u32) -> Self {
+        Self::new(command_status, sequence_number, Body::GenericNack)
+    }
+
+    /// The `*_resp` answering this request with `status` and empty fields (sent header-only
+    /// when `status` is an error); `None` for responses and for requests without a response.
+    pub fn error_response(&self, status: CommandStatus) -> Option<Self> {
+        let response = self.command_id().response()?;
+        let body = Body::empty_response(response)?;
+        Some(Self::new(status, self.sequence_number, body))
+    }
+
     /// The command_id, derived from the body.
     pub fn command_id(&self) -> CommandId {
         self.body.command_id()
@@ -383,7 +396,16 @@ impl Pdu {
                 max: u32::try_from(frame.len()).unwrap_or(u32::MAX),
             }));
         }
-        let body = Body::decode(command_id, &mut reader).map_err(err)?;
-        Ok(Self::new(CommandStatus(status), sequence_number, body))
+        let status = CommandStatus(status);
+        let body = match Body::decode(command_id, &mut reader) {
+            Ok(body) => body,
+            // An error response is acted on by its status alone; losing it over a malformed
+            // (optional) body would leave the request waiting for its timeout.
+            Err(kind) if !status.is_ok() && !matches!(kind, DecodeErrorKind::UnknownCommandId) => {
+                Body::empty_response(command_id).ok_or_else(|| err(kind))?
+            }
+            Err(kind) => return Err(err(kind)),
+        };
+        Ok(Self::new(status, sequence_number, body))
     }
 }
