@@ -7,10 +7,12 @@ use std::hint::black_box;
 
 use bench::{cases, ours, Case};
 use bytes::BytesMut;
-use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
+use criterion::measurement::Measurement;
+use criterion::{BatchSize, BenchmarkId, Criterion};
 use engine::proto::Decoder;
 use rusmpp::tokio_codec::CommandCodec;
 
+mod clock;
 mod peers;
 
 use peers::rusmpp_codec;
@@ -23,7 +25,21 @@ fn buffer() -> BytesMut {
     BytesMut::with_capacity(BUFFER_CAPACITY)
 }
 
-fn codec_benches(c: &mut Criterion) {
+fn main() {
+    if std::env::var_os("CODEC_BENCH_WALL_CLOCK").is_some() {
+        run(Criterion::default());
+    } else {
+        run(Criterion::default().with_measurement(clock::ThreadCpuTime));
+    }
+}
+
+fn run<M: Measurement + 'static>(criterion: Criterion<M>) {
+    let mut criterion = criterion.configure_from_args();
+    codec_benches(&mut criterion);
+    criterion.final_summary();
+}
+
+fn codec_benches<M: Measurement + 'static>(c: &mut Criterion<M>) {
     let cases = match cases::all() {
         Ok(cases) => cases,
         Err(err) => panic!("building the benchmark cases failed: {err}"),
@@ -68,7 +84,7 @@ fn preflight(case: &Case) {
     }
 }
 
-fn bench_case(c: &mut Criterion, case: &Case) {
+fn bench_case<M: Measurement + 'static>(c: &mut Criterion<M>, case: &Case) {
     let wire = case.wire();
     let rusmpp_commands: Vec<rusmpp::Command> =
         match case.pdus.iter().map(rusmpp_codec::from_ours).collect() {
@@ -158,6 +174,3 @@ fn bench_case(c: &mut Criterion, case: &Case) {
 
     group.finish();
 }
-
-criterion_group!(benches, codec_benches);
-criterion_main!(benches);
