@@ -100,7 +100,7 @@ fn run(case: &Case, operation: &str, codec: &str, iterations: u64) -> Result<(),
                     .map_err(|e| e.to_string())?;
             }
             ("encode", "smpp34") => {
-                smpp34_codec::encode_each(smpp34_pdus.clone(), |v| drop(black_box(v)));
+                smpp34_codec::encode_each(&mut smpp34_pdus.clone(), |v| drop(black_box(v)));
             }
             ("decode_encode", "ours") => {
                 rx.extend_from_slice(&wire);

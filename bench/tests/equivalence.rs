@@ -367,13 +367,14 @@ fn smpp34_decodes_our_bytes_to_the_same_fields() {
 fn smpp34_encodes_its_values_to_our_bytes() {
     for case in all_cases() {
         let wire = case.wire();
-        let pdus: Vec<_> = case
+        let mut pdus: Vec<_> = case
             .pdus
             .iter()
             .map(|pdu| smpp34_codec::from_ours(pdu).unwrap())
             .collect();
         let mut out = Vec::new();
-        smpp34_codec::encode_each(pdus, |v| out.extend(v));
+        smpp34_codec::encode_each(&mut pdus, |v| out.extend(v));
+        assert!(pdus.is_empty());
         assert_eq!(out, wire, "{}: encode", case.name);
 
         let mut rx = BytesMut::from(&wire[..]);

@@ -69,9 +69,10 @@ pub(crate) fn decode_burst(rx: &mut BytesMut) -> Result<usize, SmppError> {
     Ok(count)
 }
 
-/// Encodes each PDU (consuming it, as smpp34's encoder does) and hands its buffer to `sink`.
-pub(crate) fn encode_each(pdus: Vec<Smpp34Pdu>, mut sink: impl FnMut(Vec<u8>)) {
-    for pdu in pdus {
+/// Encodes each PDU, moving it out of `pdus` (smpp34's encoder consumes it), and hands its
+/// buffer to `sink`; `pdus` is left empty, its allocation kept.
+pub(crate) fn encode_each(pdus: &mut Vec<Smpp34Pdu>, mut sink: impl FnMut(Vec<u8>)) {
+    for pdu in pdus.drain(..) {
         sink(pdu.encode());
     }
 }
