@@ -278,22 +278,9 @@ fn receive(
         let fragment = if segment.udhi {
             let (udh, body) = Udh::split(&segment.body).unwrap();
             let info = udh.concat().unwrap();
-            Fragment {
-                reference: info.reference,
-                total: info.total,
-                seq: info.seq,
-                body: unpack(body, gsm7::fill_bits(udh.len())),
-                meta: (),
-            }
+            Fragment::from_udh(&info, unpack(body, gsm7::fill_bits(udh.len())), ())
         } else {
-            let sar = segment.sar.unwrap();
-            Fragment {
-                reference: sar.ref_num,
-                total: sar.total,
-                seq: sar.seq,
-                body: unpack(&segment.body, 0),
-                meta: (),
-            }
+            Fragment::from_sar(&segment.sar.unwrap(), unpack(&segment.body, 0), ())
         };
         let outcome = reassembler.insert("origin", fragment, 0).unwrap();
         assert!(outcome.evicted.is_empty());

@@ -6,8 +6,12 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use engine::proto::reassembly::{
-    Fragment, Incomplete, Inserted, Reassembler, ReassemblyLimits, RejectReason, ReleaseReason,
+    part_cost, Fragment, Incomplete, Inserted, Reassembler, ReassemblyLimits, RejectReason,
+    ReleaseReason,
 };
+
+/// Bookkeeping cost of a part beyond its body.
+const OVERHEAD: usize = std::mem::size_of::<Fragment<u32>>();
 use proptest::prelude::*;
 
 fn part(reference: u16, total: u8, seq: u8, body: &str) -> Fragment<u32> {
@@ -43,7 +47,7 @@ fn parts_in_any_order_complete_in_sequence() {
     let b = r.insert("alice", part(7, 3, 1, "one-"), 10).unwrap();
     assert_eq!(b.inserted, Inserted::Pending);
     assert_eq!(r.pending_groups(), 1);
-    assert_eq!(r.pending_bytes(), 9);
+    assert_eq!(r.pending_bytes(), 9 + 2 * OVERHEAD);
     let c = r.insert("alice", part(7, 3, 2, "two-"), 20).unwrap();
     assert_eq!(complete_body(c.inserted), "one-two-three");
     assert_eq!(r.pending_groups(), 0);
@@ -78,7 +82,7 @@ fn duplicates_are_handed_back_and_the_first_copy_kept() {
     again.meta = 99;
     let dup = r.insert("o", again.clone(), 1).unwrap();
     assert_eq!(dup.inserted, Inserted::Duplicate(again));
-    assert_eq!(r.pending_bytes(), 5);
+    assert_eq!(r.pending_bytes(), 5 + OVERHEAD);
     let done = r.insert("o", part(1, 2, 2, "+second"), 2).unwrap();
     assert_eq!(complete_body(done.inserted), "first+second");
 }
@@ -93,7 +97,7 @@ fn single_part_messages_complete_at_once() {
 
 #[test]
 fn invalid_parts_are_rejected_with_a_reason() {
-    let mut r = Reassembler::new(limits(1000, 10, 100));
+    let mut r = Reassembler::new(limits(1000, 10, 100 + OVERHEAD));
     let cases = [
         (part(1, 0, 1, "x"), RejectReason::TotalZero),
         (part(1, 3, 0, "x"), RejectReason::SeqZero),
@@ -127,7 +131,7 @@ fn groups_expire_after_their_ttl_with_their_parts() {
         [1, 2]
     );
     assert_eq!(r.pending_groups(), 1);
-    assert_eq!(r.pending_bytes(), 1);
+    assert_eq!(r.pending_bytes(), 1 + OVERHEAD);
     let rest = r.expire(u64::MAX);
     assert_eq!(rest.len(), 1);
     assert_eq!(rest[0].key.reference, 2);
@@ -136,7 +140,7 @@ fn groups_expire_after_their_ttl_with_their_parts() {
 
 #[test]
 fn byte_bound_evicts_the_oldest_group() {
-    let mut r = Reassembler::new(limits(60_000, 10, 10));
+    let mut r = Reassembler::new(limits(60_000, 10, 2 * (4 + OVERHEAD) + 3));
     r.insert("o", part(1, 2, 1, "aaaa"), 0).unwrap();
     r.insert("o", part(2, 2, 1, "bbbb"), 1).unwrap();
     let outcome = r.insert("o", part(3, 2, 1, "cccc"), 2).unwrap();
@@ -148,7 +152,7 @@ fn byte_bound_evicts_the_oldest_group() {
         outcome.evicted[0].parts[0].body,
         Bytes::from_static(b"aaaa")
     );
-    assert_eq!(r.pending_bytes(), 8);
+    assert_eq!(r.pending_bytes(), 2 * (4 + OVERHEAD));
     assert_eq!(r.pending_groups(), 2);
 }
 
@@ -168,15 +172,30 @@ fn group_bound_evicts_the_oldest_group() {
 
 #[test]
 fn eviction_of_the_parts_own_group_starts_it_afresh() {
-    let mut r = Reassembler::new(limits(60_000, 10, 6));
+    let mut r = Reassembler::new(limits(60_000, 10, 6 + OVERHEAD));
     r.insert("o", part(1, 3, 1, "aaaa"), 0).unwrap();
     let outcome = r.insert("o", part(1, 3, 2, "bbbb"), 1).unwrap();
     assert_eq!(outcome.evicted.len(), 1);
     assert_eq!(outcome.evicted[0].parts.len(), 1);
     assert_eq!(outcome.evicted[0].parts[0].seq, 1);
     assert_eq!(outcome.inserted, Inserted::Pending);
-    assert_eq!(r.pending_bytes(), 4);
+    assert_eq!(r.pending_bytes(), 4 + OVERHEAD);
     assert_eq!(r.next_expiry(), Some(60_001));
+}
+
+#[test]
+fn empty_parts_still_count_against_the_bound() {
+    let fragment = part(1, 200, 1, "");
+    assert_eq!(part_cost(&fragment), OVERHEAD);
+    let mut r = Reassembler::new(limits(60_000, 10, 3 * OVERHEAD));
+    for seq in 1..=3 {
+        let outcome = r.insert("o", part(1, 200, seq, ""), 0).unwrap();
+        assert!(outcome.evicted.is_empty());
+    }
+    let outcome = r.insert("o", part(1, 200, 4, ""), 0).unwrap();
+    assert_eq!(outcome.evicted.len(), 1);
+    assert_eq!(outcome.evicted[0].parts.len(), 3);
+    assert_eq!(r.pending_bytes(), OVERHEAD);
 }
 
 #[test]
@@ -225,7 +244,7 @@ proptest! {
         ops in ops(),
         ttl in 1u64..1000,
         max_groups in 1usize..6,
-        max_bytes in 0usize..120,
+        max_bytes in 0usize..(6 * OVERHEAD),
     ) {
         let mut r: Reassembler<u8, u32> = Reassembler::new(limits(ttl, max_groups, max_bytes));
         let mut now = 0u64;

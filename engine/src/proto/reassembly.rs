@@ -12,17 +12,22 @@
 //!
 //! Rules:
 //! * A group expires `ttl_ms` after its first part arrived; [`Reassembler::expire`] returns it.
-//! * Pending memory is bounded by `max_groups` and `max_bytes` (bodies only). A part that would
-//!   exceed either evicts the oldest groups first, and they are returned with the insert's
-//!   outcome; if the oldest is the part's own group, the part starts a fresh one.
+//! * Pending memory is bounded by `max_groups` and `max_bytes`. A part costs its body plus the
+//!   size of a [`Fragment`] ([`part_cost`]), so many empty parts are bounded too. A part that
+//!   would exceed either limit evicts the oldest groups first, and they are returned with the
+//!   insert's outcome; if the oldest is the part's own group, the part starts a fresh one.
 //! * A repeated sequence number is a duplicate: the first copy is kept, the new one returned.
 //! * `total == 1` is a whole message already and completes at once, without being stored.
-//! * `total == 0`, `seq == 0`, `seq > total`, and a body larger than `max_bytes` are rejected.
+//! * `total == 0`, `seq == 0`, `seq > total`, and a part costing more than `max_bytes` are
+//!   rejected.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 
 use bytes::{BufMut, Bytes, BytesMut};
+
+use super::concat::SarInfo;
+use super::udh::ConcatInfo;
 
 /// Bounds and timing of a [`Reassembler`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +36,7 @@ pub struct ReassemblyLimits {
     pub ttl_ms: u64,
     /// Most groups held at once (at least 1 is used).
     pub max_groups: usize,
-    /// Most body octets held at once, over all groups.
+    /// Most octets held at once over all groups, counted by [`part_cost`].
     pub max_bytes: usize,
 }
 
@@ -58,6 +63,30 @@ pub struct Fragment<M> {
     pub body: Bytes,
     /// Whatever the caller needs to deliver or acknowledge this part on its own.
     pub meta: M,
+}
+
+impl<M> Fragment<M> {
+    /// A part announced by a UDH concatenation element.
+    pub fn from_udh(info: &ConcatInfo, body: Bytes, meta: M) -> Self {
+        Fragment {
+            reference: info.reference,
+            total: info.total,
+            seq: info.seq,
+            body,
+            meta,
+        }
+    }
+
+    /// A part announced by SAR TLVs.
+    pub fn from_sar(sar: &SarInfo, body: Bytes, meta: M) -> Self {
+        Fragment {
+            reference: sar.ref_num,
+            total: sar.total,
+            seq: sar.seq,
+            body,
+            meta,
+        }
+    }
 }
 
 /// What identifies a message being reassembled.
@@ -123,7 +152,7 @@ pub enum RejectReason {
     /// Sequence number above the total.
     #[error("concatenation sequence number is above the total")]
     SeqBeyondTotal,
-    /// The body alone exceeds the memory bound.
+    /// The part alone exceeds the memory bound.
     #[error("part is larger than the reassembly memory bound")]
     TooLarge,
 }
@@ -198,7 +227,7 @@ impl<K: Clone + Eq + Hash, M> Reassembler<K, M> {
         self.groups.len()
     }
 
-    /// Body octets held.
+    /// Octets held, counted by [`part_cost`].
     pub fn pending_bytes(&self) -> usize {
         self.bytes
     }
@@ -242,7 +271,8 @@ impl<K: Clone + Eq + Hash, M> Reassembler<K, M> {
         }
 
         let mut evicted = Vec::new();
-        while self.bytes + fragment.body.len() > self.limits.max_bytes {
+        let cost = part_cost(&fragment);
+        while self.bytes + cost > self.limits.max_bytes {
             match self.release_oldest(ReleaseReason::Evicted) {
                 Some(group) => evicted.push(group),
                 None => break,
@@ -255,30 +285,23 @@ impl<K: Clone + Eq + Hash, M> Reassembler<K, M> {
                     None => break,
                 }
             }
-            self.serial += 1;
-            let order = (now_ms.saturating_add(self.limits.ttl_ms), self.serial);
-            self.order.insert(order, key.clone());
-            self.groups.insert(
-                key.clone(),
-                Group {
-                    parts: Vec::with_capacity(usize::from(key.total)),
-                    bytes: 0,
-                    first_seen_ms: now_ms,
-                    order,
-                },
-            );
         }
-
-        let Some(group) = self.groups.get_mut(&key) else {
-            // Unreachable: the group was found or created above. Hand the part back whole
-            // rather than lose it.
-            return Ok(InsertOutcome {
-                inserted: Inserted::Duplicate(fragment),
-                evicted,
-            });
-        };
-        self.bytes += fragment.body.len();
-        group.bytes += fragment.body.len();
+        let order = &mut self.order;
+        let serial = &mut self.serial;
+        let ttl_ms = self.limits.ttl_ms;
+        let group = self.groups.entry(key.clone()).or_insert_with(|| {
+            *serial += 1;
+            let slot = (now_ms.saturating_add(ttl_ms), *serial);
+            order.insert(slot, key.clone());
+            Group {
+                parts: Vec::new(),
+                bytes: 0,
+                first_seen_ms: now_ms,
+                order: slot,
+            }
+        });
+        self.bytes += cost;
+        group.bytes += cost;
         let at = position(&group.parts, fragment.seq).unwrap_or_else(|at| at);
         group.parts.insert(at, fragment);
 
@@ -327,7 +350,7 @@ impl<K: Clone + Eq + Hash, M> Reassembler<K, M> {
             Err(RejectReason::SeqZero)
         } else if fragment.seq > fragment.total {
             Err(RejectReason::SeqBeyondTotal)
-        } else if fragment.body.len() > self.limits.max_bytes {
+        } else if part_cost(fragment) > self.limits.max_bytes {
             Err(RejectReason::TooLarge)
         } else {
             Ok(())
@@ -351,6 +374,11 @@ impl<K: Clone + Eq + Hash, M> Reassembler<K, M> {
         self.bytes = self.bytes.saturating_sub(group.bytes);
         Some(group)
     }
+}
+
+/// What a held part counts against `max_bytes`: its body plus the size of a [`Fragment`].
+pub fn part_cost<M>(fragment: &Fragment<M>) -> usize {
+    fragment.body.len() + std::mem::size_of::<Fragment<M>>()
 }
 
 fn position<M>(parts: &[Fragment<M>], seq: u8) -> Result<usize, usize> {
