@@ -50,6 +50,12 @@ pub(super) fn backoff(interval: Duration, multiplier: u32, exponent: u32) -> Dur
     interval.saturating_mul(factor)
 }
 
+/// A log timestamp as the operator guide shows it: `2026-02-01 12:34:56Z` (UTC, seconds).
+fn log_time(time: SystemTime) -> String {
+    let ms = i64::try_from(unix_ms(time)).unwrap_or(i64::MAX);
+    core_api::rfc3339::format_millis(ms - ms.rem_euclid(1000)).replacen('T', " ", 1)
+}
+
 impl MessageCache {
     /// Takes up to `limit` records due at `now` (pending with `next_retry_at <= now`; by due
     /// time, then oldest first), marks them `delivering` and returns them. Deliver each with
@@ -145,11 +151,16 @@ impl MessageCache {
     /// whether the record was still there (an operator or an overflow may have deleted it
     /// meanwhile; the delivery is counted anyway).
     pub fn delivered(&self, id: i64, api_id: &str) -> Result<bool, CacheError> {
-        let removed = match self.counter_of(id) {
+        let counter = self.counter_of(id);
+        let bind = counter.and_then(|c| Some(self.index().entries.get(&c)?.bind.clone()));
+        let removed = match counter {
             Some(counter) => self.remove_records(&[counter])? > 0,
             None => false,
         };
         CacheStats::bump(&self.inner.stats.delivered);
+        if let Some(bind) = bind {
+            self.index().count_for(&bind, |c| c.delivered_total += 1);
+        }
         log::info!("Successfully delivered cached message {id}, API ID: {api_id}");
         Ok(removed)
     }
@@ -179,12 +190,13 @@ impl MessageCache {
     /// Delivery of message `id` failed at `now` with `error`.
     ///
     /// A `temporary` failure (connection error, time-out, 5xx: `CoreError::is_temporary`)
-    /// counts a retry: below `cache_max_retry_attempts` the message goes back to pending, due
-    /// at `now + cache_retry_interval * cache_backoff_multiplier^(retries - 1)` (60, 120,
-    /// 240, ... s), logging `Failed to deliver message <id> (retry <n>/<max>), next retry at
-    /// <ts>`; at the limit it becomes `failed_permanent` (`Message <id> exceeded max retries
-    /// (<max>), marking as failed_permanent`). A permanent failure (a 4xx: the core refuses
-    /// this body) marks it `failed_permanent` at once.
+    /// schedules retry n+1 of `cache_max_retry_attempts` when n retries were scheduled before:
+    /// the message goes back to pending, due at `now + cache_retry_interval *
+    /// cache_backoff_multiplier^n` (60, 120, 240, ..., 30720 s for n = 9), logging `Failed to
+    /// deliver message <id> (retry <n+1>/<max>), next retry at <YYYY-MM-DD hh:mm:ssZ>`. When
+    /// the last allowed retry fails too it becomes `failed_permanent` (`Message <id> exceeded
+    /// max retries (<max>), marking as failed_permanent`). A permanent failure (a 4xx: the core
+    /// refuses this body) marks it `failed_permanent` at once.
     pub fn failed(
         &self,
         id: i64,
@@ -196,37 +208,33 @@ impl MessageCache {
             return Ok(FailOutcome::Unknown);
         };
         let max = self.inner.max_retry_attempts;
-        let (outcome, record) = {
+        let (outcome, record, bind) = {
             let index = self.index();
             let Some(entry) = index.entries.get(&counter) else {
                 return Ok(FailOutcome::Unknown);
             };
+            let bind = entry.bind.clone();
             let interval = index.settings(&entry.bind).retry_interval;
             let mut record = entry.record.clone();
             record.last_error = Some(bounded_error(error));
-            if temporary {
-                record.retry_count = record.retry_count.saturating_add(1);
-            }
-            if !temporary || record.retry_count >= max {
+            let retries_so_far = record.retry_count;
+            if !temporary || retries_so_far >= max {
                 record.state = MessageState::FailedPermanent;
                 let outcome = FailOutcome::FailedPermanent {
                     retry_count: record.retry_count,
                 };
-                (outcome, record)
+                (outcome, record, bind)
             } else {
-                let delay = backoff(
-                    interval,
-                    self.inner.backoff_multiplier,
-                    record.retry_count - 1,
-                );
+                let delay = backoff(interval, self.inner.backoff_multiplier, retries_so_far);
                 let next = now.checked_add(delay).unwrap_or(now);
+                record.retry_count = retries_so_far + 1;
                 record.state = MessageState::Pending;
                 record.next_retry_ms = unix_ms(next);
                 let outcome = FailOutcome::Retry {
                     retry_count: record.retry_count,
                     next_retry_at: time_of(record.next_retry_ms),
                 };
-                (outcome, record)
+                (outcome, record, bind)
             }
         };
         if !self.set_state(counter, record)? {
@@ -239,13 +247,16 @@ impl MessageCache {
                 next_retry_at,
             } => {
                 CacheStats::bump(&stats.retries);
+                self.index().count_for(&bind, |c| c.retry_total += 1);
                 log::warn!(
                     "Failed to deliver message {id} (retry {retry_count}/{max}), next retry at {}",
-                    crate::translate::time::rfc3339(next_retry_at)
+                    log_time(next_retry_at)
                 );
             }
             FailOutcome::FailedPermanent { .. } => {
                 CacheStats::bump(&stats.permanent_failures);
+                self.index()
+                    .count_for(&bind, |c| c.permanent_failures_total += 1);
                 if temporary {
                     log::error!(
                         "Message {id} exceeded max retries ({max}), marking as failed_permanent"

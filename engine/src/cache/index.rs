@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::record::{MessageState, StateRecord};
+use super::stats::CacheCounters;
 
 /// Cache settings of one bind (`cache_max_size`, `cache_retry_interval`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +42,8 @@ pub(super) struct BindRecords {
     pub(super) order: BTreeSet<u64>,
     pub(super) delivering: usize,
     pub(super) failed: usize,
+    /// This bind's share of the shard's counters.
+    pub(super) counters: CacheCounters,
 }
 
 impl BindRecords {
@@ -73,6 +76,14 @@ impl Index {
                 self.binds.insert(name.clone(), BindRecords::default());
                 name
             }
+        }
+    }
+
+    /// Updates `bind`'s counters.
+    pub(super) fn count_for(&mut self, bind: &str, update: impl FnOnce(&mut CacheCounters)) {
+        let name = self.bind_name(bind);
+        if let Some(records) = self.binds.get_mut(&name) {
+            update(&mut records.counters);
         }
     }
 

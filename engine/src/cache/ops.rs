@@ -8,7 +8,7 @@ use fjall::PersistMode;
 
 use super::partition::{time_of, unix_ms, MessageCache};
 use super::record::{record_key, MessageState};
-use super::stats::{CacheCounts, CacheSummary};
+use super::stats::{CacheCounters, CacheCounts, CacheSummary};
 use super::CacheError;
 
 /// One cached message as the operator sees it.
@@ -50,6 +50,18 @@ impl MessageCache {
         }
         summary.binds.sort_by(|a, b| a.0.cmp(&b.0));
         summary
+    }
+
+    /// Each bind's counters (labelled `bind_name` in the metrics), sorted by bind.
+    pub fn bind_counters(&self) -> Vec<(String, CacheCounters)> {
+        let index = self.index();
+        let mut out: Vec<(String, CacheCounters)> = index
+            .binds
+            .iter()
+            .map(|(bind, records)| (bind.to_string(), records.counters))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
     }
 
     /// Number of records of `bind` (the `smpp_cache_size` gauge).

@@ -199,14 +199,21 @@ impl CacheWriter {
         &self.cache
     }
 
-    /// Stores `message` for `bind` (received at `now`); the future resolves to its local id
-    /// once it is durable. The stored insert carries `frontend_message_id` = the local id.
+    /// Stores `message` for `bind` (received at `now`): queues it at once (or, when the queue
+    /// is full, on the future's first polls) and the future resolves to its local id once it
+    /// is durable. The stored insert carries `frontend_message_id` = the local id.
     pub fn store(&self, bind: &str, message: &InsertMessage, now: SystemTime) -> StoreFuture {
+        // Queued right away when there is room, so stores issued together share a batch
+        // even if their futures are awaited one after another.
         let state = match self.prepare(bind, message, now) {
-            Ok((request, reply)) => FutureState::Queueing {
-                request: Some(request),
-                requests: self.requests.clone(),
-                reply,
+            Ok((request, reply)) => match self.requests.try_send(request) {
+                Ok(()) => FutureState::Waiting(reply),
+                Err(TrySendError::Full(request)) => FutureState::Queueing {
+                    request: Some(request),
+                    requests: self.requests.clone(),
+                    reply,
+                },
+                Err(TrySendError::Disconnected(_)) => FutureState::Done(None),
             },
             Err(e) => FutureState::Done(Some(e)),
         };
@@ -302,12 +309,13 @@ fn write_batch(
     match outcome {
         Ok((kept, overflowed)) => {
             let stats = &cache.inner.stats;
-            for bind in &overflowed {
-                CacheStats::bump(&stats.overflows);
-                log::warn!("Cache overflow for {bind}: deleted oldest message");
-            }
             {
                 let mut index = cache.index();
+                for bind in &overflowed {
+                    CacheStats::bump(&stats.overflows);
+                    index.count_for(bind, |c| c.overflow_total += 1);
+                    log::warn!("Cache overflow for {bind}: deleted oldest message");
+                }
                 for k in &kept {
                     if let Some(request) = batch.get(k.position) {
                         let entry = Entry {
@@ -315,6 +323,7 @@ fn write_batch(
                             record: k.record.clone(),
                         };
                         index.insert(request.counter, entry);
+                        index.count_for(&k.bind, |c| c.stored_total += 1);
                     }
                 }
             }
