@@ -44,6 +44,15 @@ pub enum FailOutcome {
     Unknown,
 }
 
+/// What [`MessageCache::settle`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// The core took it; removed from the cache.
+    Delivered,
+    /// It failed (see the outcome).
+    Failed(FailOutcome),
+}
+
 /// `interval * multiplier^exponent`, saturating.
 pub(super) fn backoff(interval: Duration, multiplier: u32, exponent: u32) -> Duration {
     let factor = multiplier.checked_pow(exponent).unwrap_or(u32::MAX);
@@ -130,6 +139,28 @@ impl MessageCache {
         match failure {
             Some(e) if due.is_empty() => Err(e.into()),
             _ => Ok(due),
+        }
+    }
+
+    /// Applies the core's answer to the insert of message `id`: [`MessageCache::delivered`]
+    /// on success, else [`MessageCache::failed`] with the error's text, temporary unless the
+    /// core refused the body (`CoreError::is_temporary`).
+    pub fn settle(
+        &self,
+        id: i64,
+        answer: Result<&core_api::InsertResponse, &crate::coreclient::CoreError>,
+        now: SystemTime,
+    ) -> Result<Settled, CacheError> {
+        match answer {
+            Ok(inserted) => {
+                self.delivered(id, &inserted.id)?;
+                Ok(Settled::Delivered)
+            }
+            Err(error) => {
+                let text = error.to_string();
+                let outcome = self.failed(id, &text, error.is_temporary(), now)?;
+                Ok(Settled::Failed(outcome))
+            }
         }
     }
 

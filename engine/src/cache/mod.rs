@@ -37,7 +37,7 @@ mod writer;
 
 use std::path::PathBuf;
 
-pub use flush::{DueMessage, FailOutcome};
+pub use flush::{DueMessage, FailOutcome, Settled};
 pub use index::BindCacheSettings;
 pub use ops::CachedMessageView;
 pub use partition::MessageCache;
