@@ -175,6 +175,12 @@ fn settle_maps_the_core_answer() {
     let view = cache.list("settle", 10);
     assert_eq!(view[0].last_error.as_deref(), Some("http 503"));
     assert_eq!(cache.message(ids[0]).unwrap(), None);
+    // Settling many at once: the already delivered one is not there any more.
+    let many = [(ids[0], "1"), (ids[1], "2"), (ids[3], "3")];
+    assert_eq!(cache.delivered_many(&many).unwrap(), 2);
+    let left: Vec<i64> = cache.list("settle", 10).iter().map(|v| v.id).collect();
+    assert_eq!(left, [ids[2]]);
+    assert_eq!(cache.stats().snapshot().delivered_total, 4);
 }
 
 #[test]

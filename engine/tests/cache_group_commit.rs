@@ -149,3 +149,39 @@ fn group_commit_throughput() {
         );
     }
 }
+
+/// Cache-side drain rate for bench/results/cache.md (no core: `due` + `delivered_many` per round of 1024, the
+/// ceiling a flush worker can reach): 3 runs of 50,000 records, median printed.
+#[test]
+#[ignore = "benchmark: run explicitly"]
+fn drain_throughput() {
+    let mut rates = Vec::new();
+    for _ in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = MessageCache::open(&settings(dir.path()), 0).unwrap();
+        roomy(&cache);
+        let (writer, thread) = CacheWriter::start(&cache, WriterOptions::default()).unwrap();
+        let (ids, _) = flood(&writer, 50_000);
+        let started = Instant::now();
+        let mut drained = 0;
+        loop {
+            let due = cache.due(t0(), 1024).unwrap();
+            if due.is_empty() {
+                break;
+            }
+            let settled: Vec<(i64, &str)> = due.iter().map(|m| (m.id, "1")).collect();
+            assert_eq!(cache.delivered_many(&settled).unwrap(), due.len());
+            drained += due.len();
+        }
+        rates.push(drained as f64 / started.elapsed().as_secs_f64());
+        assert_eq!(drained, ids.len());
+        assert_eq!(cache.summary().overall.total, 0);
+        drop((cache, writer));
+        thread.join();
+    }
+    rates.sort_by(f64::total_cmp);
+    println!(
+        "drain (due + delivered_many, no core): runs {:.0} / {:.0} / {:.0} records/s, median {:.0}",
+        rates[0], rates[1], rates[2], rates[1]
+    );
+}

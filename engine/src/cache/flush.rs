@@ -182,17 +182,34 @@ impl MessageCache {
     /// whether the record was still there (an operator or an overflow may have deleted it
     /// meanwhile; the delivery is counted anyway).
     pub fn delivered(&self, id: i64, api_id: &str) -> Result<bool, CacheError> {
-        let counter = self.counter_of(id);
-        let bind = counter.and_then(|c| Some(self.index().entries.get(&c)?.bind.clone()));
-        let removed = match counter {
-            Some(counter) => self.remove_records(&[counter])? > 0,
-            None => false,
+        Ok(self.delivered_many(&[(id, api_id)])? == 1)
+    }
+
+    /// [`MessageCache::delivered`] for many messages in one write batch (after a batch
+    /// insert, or to settle a whole flush round at once). Returns how many were still there.
+    pub fn delivered_many(&self, delivered: &[(i64, &str)]) -> Result<usize, CacheError> {
+        let counters: Vec<u64> = delivered
+            .iter()
+            .filter_map(|&(id, _)| self.counter_of(id))
+            .collect();
+        let binds: Vec<std::sync::Arc<str>> = {
+            let index = self.index();
+            counters
+                .iter()
+                .filter_map(|c| Some(index.entries.get(c)?.bind.clone()))
+                .collect()
         };
-        CacheStats::bump(&self.inner.stats.delivered);
-        if let Some(bind) = bind {
-            self.index().count_for(&bind, |c| c.delivered_total += 1);
+        let removed = self.remove_records(&counters)?;
+        {
+            let mut index = self.index();
+            for bind in &binds {
+                index.count_for(bind, |c| c.delivered_total += 1);
+            }
         }
-        log::info!("Successfully delivered cached message {id}, API ID: {api_id}");
+        for (id, api_id) in delivered {
+            CacheStats::bump(&self.inner.stats.delivered);
+            log::info!("Successfully delivered cached message {id}, API ID: {api_id}");
+        }
         Ok(removed)
     }
 

@@ -26,6 +26,17 @@
 //!
 //! Flush order: the records due at `now`, by due time then age, so first attempts go oldest
 //! first and a backed-off record takes its turn when its `next_retry_at` comes.
+//!
+//! Wiring in a shard: at start `MessageCache::open(&settings, shard_index)`, then
+//! `configure_bind` for every bind with `cache_enabled`, then `CacheWriter::start`. On a
+//! submit_sm / deliver_sm whose insert failed with `CoreError::is_temporary()` on a bind with
+//! `cache_enabled`: `writer.store(bind, &insert, now).await` -> `Ok(id)`: answer ESME_ROK
+//! (submit_sm_resp carries `id.to_string()`); `Err(_)`: answer a temporary error (e.g.
+//! ESME_RSYSERR / ESME_RTHROTTLED), never an ack. The flush worker, every
+//! `cache_flush_interval`, on a blocking thread: `due(now, limit)`, insert each message (or
+//! the batch form), then `settle(id, answer, now)` for each; repeat while `due` returns a full
+//! `limit`. A `ram` cache left behind by a killed process stays in the temp directory (named
+//! `omnimessage-smpp-cache-<pid>-shard-N-<nanos>`) until the system cleans it.
 
 mod flush;
 mod index;
