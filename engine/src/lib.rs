@@ -5,5 +5,9 @@
 //! reads a clock: bytes and time come in as arguments, bytes and events go out.
 #![warn(missing_docs)]
 
+pub mod logger;
 pub mod proto;
+pub mod ratelimit;
 pub mod session;
+pub mod shard;
+pub mod stats;

@@ -1,0 +1,270 @@
+//! Server binds: the listener every shard runs (SO_REUSEPORT spreads connections) and the task
+//! that drives one partner's connection.
+
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use glommio::net::TcpListener;
+
+use super::auth::{address_allowed, authenticate};
+use super::context::{Command, ConnectionHandle, ShardContext};
+use super::driver::{Driver, Wake};
+use super::mailbox::{mailbox, Mailbox};
+use super::shared::ServerBindRuntime;
+use crate::proto::{Body, CommandId, CommandStatus, Pdu, SystemId};
+use crate::session::{BindType, Event, SessionConfig, SmscSession};
+
+/// Binds the listener on this shard.
+pub(crate) fn bind_listener(ctx: &ShardContext) -> std::io::Result<TcpListener> {
+    TcpListener::bind(ctx.shared.config.listen.socket_addr())
+        .map_err(|error| std::io::Error::other(error.to_string()))
+}
+
+/// Accepts connections until the task is cancelled.
+pub(crate) async fn accept_loop(ctx: Rc<ShardContext>, listener: TcpListener) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok(stream) => stream,
+            Err(error) => {
+                log::warn!("listener accept failed: {error}");
+                glommio::timer::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(peer) = stream.peer_addr() else {
+            continue;
+        };
+        let shared = &ctx.shared;
+        shared
+            .listener
+            .accepted
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if shared.stopping() {
+            continue;
+        }
+        if !address_allowed(&shared.peers, peer.ip()) {
+            shared
+                .listener
+                .refused_ip
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            log::warn!("Refused connection from {peer}: address not in any ip_whitelist");
+            continue;
+        }
+        if !shared.try_open_connection(shared.config.listen.max_connections) {
+            shared
+                .listener
+                .refused_max_connections
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            log::warn!(
+                "Refused connection from {peer}: max_connections ({}) reached",
+                shared.config.listen.max_connections
+            );
+            continue;
+        }
+        let ctx = Rc::clone(&ctx);
+        glommio::spawn_local(async move {
+            let shared = Arc::clone(&ctx.shared);
+            ServerConnection::run(ctx, Driver::new(stream), peer).await;
+            shared.close_connection();
+        })
+        .detach();
+    }
+}
+
+/// One partner connection.
+struct ServerConnection {
+    ctx: Rc<ShardContext>,
+    peer: SocketAddr,
+    session: SmscSession,
+    mailbox: Mailbox<Command>,
+    bind: Option<Arc<ServerBindRuntime>>,
+    bound: Option<BindType>,
+    enquire_links_sent: u64,
+}
+
+impl ServerConnection {
+    async fn run(ctx: Rc<ShardContext>, mut driver: Driver, peer: SocketAddr) {
+        let now = Instant::now();
+        let config = SessionConfig {
+            bind_timeout: ctx.shared.config.listen.bind_timeout,
+            max_pdu_len: usize::try_from(ctx.shared.config.max_command_length)
+                .unwrap_or(SessionConfig::DEFAULT_MAX_PDU_LEN),
+            ..SessionConfig::default()
+        };
+        let (sender, mailbox) = mailbox();
+        let id = ctx.register(ConnectionHandle { sender });
+        let mut conn = ServerConnection {
+            session: SmscSession::new(config, now),
+            ctx: Rc::clone(&ctx),
+            peer,
+            mailbox,
+            bind: None,
+            bound: None,
+            enquire_links_sent: 0,
+        };
+        log::debug!("Connection from {peer} on shard {}", ctx.index);
+        let closed = conn.drive(&mut driver).await;
+        driver.close(&mut conn.session).await;
+        conn.finish(closed);
+        ctx.unregister(id);
+    }
+
+    /// Runs the session until it closes; returns the close reason for the log.
+    async fn drive(&mut self, driver: &mut Driver) -> String {
+        loop {
+            while let Some(event) = self.session.poll_event() {
+                if let Event::Closed(reason) = event {
+                    return format!("{reason:?}");
+                }
+                self.on_event(event);
+            }
+            let wake = driver.wait(&mut self.session, &self.mailbox, None).await;
+            let now = Instant::now();
+            match wake {
+                Wake::Input => {
+                    let enquire_links = driver.feed(&mut self.session, now);
+                    if let Some(bind) = &self.bind {
+                        bind.stats.add_enquire_link_received(enquire_links);
+                    }
+                }
+                Wake::Timer => {
+                    self.session.handle_timeout(now);
+                    self.count_enquire_links_sent();
+                }
+                Wake::Message(Command::Unbind) => {
+                    if self.session.unbind(now).is_err() {
+                        // Not bound yet (or already closing): just drop the connection.
+                        self.session.connection_lost();
+                    }
+                }
+                Wake::Lost(_) => self.session.connection_lost(),
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::BindRequested {
+                seq: _,
+                bind_type,
+                bind,
+            } => self.on_bind(bind_type, &bind),
+            Event::Bound { bind_type, .. } => {
+                self.bound = Some(bind_type);
+                if let Some(bind) = &self.bind {
+                    bind.stats.session_bound();
+                    log::info!(
+                        "Partner {} bound as {} from {}",
+                        bind.config.name,
+                        bind_type.as_str(),
+                        self.peer
+                    );
+                }
+            }
+            Event::RequestReceived(pdu) => self.on_request(pdu),
+            Event::AlertReceived(_)
+            | Event::OutbindReceived(_)
+            | Event::BindFailed(_)
+            | Event::Response { .. }
+            | Event::RequestTimedOut { .. }
+            | Event::RequestAborted { .. }
+            | Event::Closed(_) => {}
+        }
+    }
+
+    fn on_bind(&mut self, bind_type: BindType, bind: &crate::proto::Bind) {
+        let shared = &self.ctx.shared;
+        let decision = authenticate(
+            &shared.peers,
+            self.peer.ip(),
+            bind.system_id.as_bytes(),
+            bind.password.as_bytes(),
+            bind_type,
+        );
+        match decision {
+            Ok(server_bind) => {
+                let our_id = SystemId::new(truncate(&shared.config.smsc_name, 15))
+                    .unwrap_or_else(|_| SystemId::empty());
+                server_bind.stats.add_connection_attempts(1);
+                self.bind = Some(server_bind);
+                let _ = self.session.accept_bind(our_id, Instant::now());
+            }
+            Err(refusal) => {
+                shared
+                    .listener
+                    .bind_refused
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if let Some(server_bind) = &refusal.bind {
+                    server_bind.stats.add_connection_attempts(1);
+                    server_bind.stats.add_bind_failures(1);
+                }
+                log::warn!(
+                    "Refused {} from {} (system_id '{}'): {} ({})",
+                    bind_type.as_str(),
+                    self.peer,
+                    bind.system_id.to_string_lossy(),
+                    refusal.reason,
+                    refusal.status
+                );
+                let _ = self.session.reject_bind(refusal.status);
+            }
+        }
+    }
+
+    fn on_request(&mut self, pdu: Pdu) {
+        let seq = pdu.sequence_number;
+        let command = pdu.command_id();
+        let status = unsupported_status(&pdu.body);
+        let _ = self.session.respond_status(seq, command, status);
+    }
+
+    fn count_enquire_links_sent(&mut self) {
+        let sent = self.session.stats().enquire_links_sent;
+        if let Some(bind) = &self.bind {
+            bind.stats
+                .add_enquire_link_sent(sent.saturating_sub(self.enquire_links_sent));
+        }
+        self.enquire_links_sent = sent;
+    }
+
+    fn finish(&mut self, reason: String) {
+        for _ in self.mailbox.close() {}
+        match (&self.bind, self.bound) {
+            (Some(bind), Some(_)) => {
+                bind.stats.add_disconnections(1);
+                bind.stats.session_unbound();
+                log::info!(
+                    "Partner {} from {} disconnected: {reason}",
+                    bind.config.name,
+                    self.peer
+                );
+            }
+            _ => log::debug!("Connection from {} closed before bind: {reason}", self.peer),
+        }
+    }
+}
+
+/// The answer to a valid request the gateway does not carry out. The gateway is a stateless
+/// frontend: it cannot look up, cancel or replace a message the core holds, so it answers
+/// with the failure status SMPP 3.4 defines for that very operation (never "invalid command",
+/// which would tell the partner its PDU was malformed): query_sm -> ESME_RQUERYFAIL (0x67),
+/// cancel_sm -> ESME_RCANCELFAIL (0x11), replace_sm -> ESME_RREPLACEFAIL (0x13), and
+/// submit_multi -> ESME_RSUBMITFAIL (0x45), a permanent failure so it is not retried as is.
+pub(crate) fn unsupported_status(body: &Body) -> CommandStatus {
+    match body.command_id() {
+        CommandId::QUERY_SM => CommandStatus::ESME_RQUERYFAIL,
+        CommandId::CANCEL_SM => CommandStatus::ESME_RCANCELFAIL,
+        CommandId::REPLACE_SM => CommandStatus::ESME_RREPLACEFAIL,
+        CommandId::SUBMIT_MULTI => CommandStatus::ESME_RSUBMITFAIL,
+        _ => CommandStatus::ESME_RSYSERR,
+    }
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => text.get(..at).unwrap_or(text),
+        None => text,
+    }
+}
