@@ -11,3 +11,5 @@ pub mod ratelimit;
 pub mod session;
 pub mod shard;
 pub mod stats;
+pub mod store;
+pub mod translate;

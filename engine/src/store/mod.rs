@@ -1,0 +1,1 @@
+//! Per-shard durable state in fjall.
