@@ -1,6 +1,6 @@
 //! `smpp-loadgen`: traffic generators and simulators for omnimessage-smpp.
 
-use smpp_loadgen::core_sim;
+use smpp_loadgen::{core_sim, esme, smsc};
 use std::process::ExitCode;
 
 const USAGE: &str = "\
@@ -8,6 +8,8 @@ usage: smpp-loadgen <command> [options]
 
 commands:
   core    run the OmniMessage core simulator (see `smpp-loadgen core --help`)
+  smsc    run a carrier SMSC simulator (see `smpp-loadgen smsc --help`)
+  esme    generate partner ESME traffic (see `smpp-loadgen esme --help`)
 ";
 
 fn main() -> ExitCode {
@@ -25,6 +27,20 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("smpp-loadgen core: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Some("smsc") => match smsc::cli::run(rest) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("smpp-loadgen smsc: {e}");
+                ExitCode::from(2)
+            }
+        },
+        Some("esme") => match esme::cli::run(rest) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("smpp-loadgen esme: {e}");
                 ExitCode::from(2)
             }
         },

@@ -1,0 +1,2 @@
+//! The partner ESME load generator.
+pub mod cli;
