@@ -126,6 +126,7 @@ ip_whitelist = ["10.0.0.0/8"]
 name = "open"
 system_id = "open"
 password = "pw2"
+allowed_bind_types = ["transmitter", "receiver", "transceiver"]
 "#;
         let loaded = smpp_config::Config::from_toml_str(text).unwrap();
         Peers::new(&loaded.config, 1)

@@ -1,0 +1,189 @@
+//! Helpers shared by the shard tests: a blocking SMPP client built on the ESME session machine,
+//! free ports, gateway configs.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use engine::proto::{Bind, Body, CommandStatus, Pdu};
+use engine::session::{BindType, EsmeSession, Event, SessionConfig};
+use engine::shard::{Running, RuntimeOptions, Shared};
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Installs a logger once for the test process (RUST_LOG picks the level).
+pub fn init_logging() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let filter = engine::logger::filter_from_env(log::LevelFilter::Warn);
+        engine::logger::init(filter, engine::logger::Format::Text);
+    });
+}
+
+/// Starts a gateway from TOML text on one unpinned shard (or `shards`).
+pub fn start_gateway(toml: &str, shards: usize) -> Running {
+    init_logging();
+    let loaded = smpp_config::Config::from_toml_str(toml).unwrap();
+    let shared = Arc::new(Shared::new(loaded.config, shards));
+    engine::shard::start(shared, RuntimeOptions { shards, pin: false }).unwrap()
+}
+
+/// Waits up to `timeout` for `condition`; returns whether it became true.
+pub fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    condition()
+}
+
+/// A blocking ESME client for tests.
+pub struct Client {
+    pub stream: TcpStream,
+    pub session: EsmeSession,
+    buf: BytesMut,
+    out: BytesMut,
+    pub events: Vec<Event>,
+}
+
+impl Client {
+    pub fn connect(port: u16) -> Client {
+        Self::connect_with(port, Duration::from_secs(60))
+    }
+
+    /// A client that sends enquire_link after `keepalive` of silence.
+    pub fn connect_with(port: u16, keepalive: Duration) -> Client {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        let config = SessionConfig {
+            response_timeout: Duration::from_secs(10),
+            enquire_link_interval: keepalive,
+            ..SessionConfig::default()
+        };
+        Client {
+            stream,
+            session: EsmeSession::new(config, Instant::now()),
+            buf: BytesMut::new(),
+            out: BytesMut::new(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Moves bytes both ways once; returns false when the peer closed.
+    pub fn pump(&mut self) -> bool {
+        self.session.poll_transmit(&mut self.out);
+        if !self.out.is_empty() {
+            self.stream.write_all(&self.out).unwrap();
+            self.out.clear();
+        }
+        let mut chunk = [0u8; 8192];
+        let open = match self.stream.read(&mut chunk) {
+            Ok(0) => {
+                self.session.connection_lost();
+                false
+            }
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                self.session.handle_input(&mut self.buf, Instant::now());
+                true
+            }
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                true
+            }
+            Err(_) => {
+                self.session.connection_lost();
+                false
+            }
+        };
+        self.session.handle_timeout(Instant::now());
+        while let Some(event) = self.session.poll_event() {
+            self.events.push(event);
+        }
+        open
+    }
+
+    /// Pumps until `pick` finds an event (removing it) or the timeout passes.
+    pub fn wait_for<T>(
+        &mut self,
+        timeout: Duration,
+        mut pick: impl FnMut(&Event) -> Option<T>,
+    ) -> Option<T> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(index) = self.events.iter().position(|e| pick(e).is_some()) {
+                let event = self.events.remove(index);
+                return pick(&event);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            if !self.pump() {
+                // Let the remaining events be examined once more.
+                if let Some(index) = self.events.iter().position(|e| pick(e).is_some()) {
+                    let event = self.events.remove(index);
+                    return pick(&event);
+                }
+                return None;
+            }
+        }
+    }
+
+    /// Binds and returns the bind_resp status (ESME_ROK when bound).
+    pub fn bind(&mut self, bind_type: BindType, system_id: &str, password: &str) -> CommandStatus {
+        let bind = Bind::new(system_id, password).unwrap();
+        self.session.bind(bind_type, bind, Instant::now()).unwrap();
+        self.wait_for(Duration::from_secs(5), |event| match event {
+            Event::Bound { .. } => Some(CommandStatus::ESME_ROK),
+            Event::BindFailed(status) => Some(*status),
+            _ => None,
+        })
+        .expect("no bind_resp")
+    }
+
+    /// Sends a request and waits for its response PDU.
+    pub fn request(&mut self, body: Body) -> Pdu {
+        let seq = self.session.send_request(body, 0, Instant::now()).unwrap();
+        self.wait_for(Duration::from_secs(10), |event| match event {
+            Event::Response { seq: s, pdu, .. } if *s == seq => Some(pdu.clone()),
+            _ => None,
+        })
+        .expect("no response")
+    }
+
+    /// Pumps for `duration`; returns false if the connection closed.
+    pub fn pump_for(&mut self, duration: Duration) -> bool {
+        let deadline = Instant::now() + duration;
+        while Instant::now() < deadline {
+            if !self.pump() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Waits until the gateway closes the connection.
+    pub fn wait_closed(&mut self, timeout: Duration) -> bool {
+        self.wait_for(timeout, |event| {
+            matches!(event, Event::Closed(_)).then_some(())
+        })
+        .is_some()
+    }
+}
