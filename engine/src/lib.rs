@@ -5,6 +5,7 @@
 //! reads a clock: bytes and time come in as arguments, bytes and events go out.
 #![warn(missing_docs)]
 
+pub mod coreclient;
 pub mod logger;
 pub mod proto;
 pub mod ratelimit;
