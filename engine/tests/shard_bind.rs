@@ -210,7 +210,8 @@ fn a_taken_port_fails_the_start_with_a_message() {
     let port = holder.local_addr().unwrap().port();
     common::init_logging();
     let loaded = smpp_config::Config::from_toml_str(&config(port, "")).unwrap();
-    let shared = std::sync::Arc::new(engine::shard::Shared::new(loaded.config, 1));
+    let pool = common::core_pool(&loaded.config);
+    let shared = std::sync::Arc::new(engine::shard::Shared::new(loaded.config, 1, pool.client()));
     let error = engine::shard::start(
         shared,
         engine::shard::RuntimeOptions {

@@ -4,14 +4,25 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use core_api::InsertResponse;
+
 use super::mailbox::MailboxSender;
 use super::shared::Shared;
+use crate::coreclient::{CoreClient, CoreError};
+use crate::proto::CommandId;
+use crate::session::SequenceNumber;
 
 /// A message to a connection task from elsewhere on its shard.
 #[derive(Debug)]
 pub(crate) enum Command {
     /// Unbind and close (shutdown or an operator's disconnect).
     Unbind,
+    /// The core answered the insert of the partner's request `seq`.
+    Inserted {
+        seq: SequenceNumber,
+        request: CommandId,
+        result: Result<InsertResponse, CoreError>,
+    },
 }
 
 /// How the shard reaches one of its connections.
@@ -21,10 +32,11 @@ pub(crate) struct ConnectionHandle {
 }
 
 /// One shard's view of the gateway.
-#[derive(Debug)]
 pub(crate) struct ShardContext {
     pub(crate) index: usize,
     pub(crate) shared: Arc<Shared>,
+    /// This shard's handle on the core pool.
+    pub(crate) core: CoreClient,
     connections: RefCell<Connections>,
 }
 
@@ -34,10 +46,19 @@ struct Connections {
     handles: HashMap<u64, ConnectionHandle>,
 }
 
+impl std::fmt::Debug for ShardContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShardContext")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
 impl ShardContext {
     pub(crate) fn new(index: usize, shared: Arc<Shared>) -> Self {
         Self {
             index,
+            core: shared.core.clone(),
             shared,
             connections: RefCell::new(Connections::default()),
         }

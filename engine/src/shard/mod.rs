@@ -14,6 +14,7 @@ mod auth;
 mod context;
 mod driver;
 mod mailbox;
+mod partner;
 mod runtime;
 mod server;
 mod shared;

@@ -13,7 +13,7 @@ use super::context::{Command, ConnectionHandle, ShardContext};
 use super::driver::{Driver, Wake};
 use super::mailbox::{mailbox, Mailbox};
 use super::shared::ServerBindRuntime;
-use crate::proto::{Body, CommandId, CommandStatus, Pdu, SystemId};
+use crate::proto::SystemId;
 use crate::session::{BindType, Event, SessionConfig, SmscSession};
 
 /// Binds the listener on this shard.
@@ -74,15 +74,23 @@ pub(crate) async fn accept_loop(ctx: Rc<ShardContext>, listener: TcpListener) {
 }
 
 /// One partner connection.
-struct ServerConnection {
-    ctx: Rc<ShardContext>,
-    peer: SocketAddr,
-    session: SmscSession,
-    mailbox: Mailbox<Command>,
-    bind: Option<Arc<ServerBindRuntime>>,
+pub(super) struct ServerConnection {
+    pub(super) ctx: Rc<ShardContext>,
+    pub(super) peer: SocketAddr,
+    pub(super) session: SmscSession,
+    pub(super) mailbox: Mailbox<Command>,
+    pub(super) bind: Option<Arc<ServerBindRuntime>>,
     bound: Option<BindType>,
     enquire_links_sent: u64,
+    /// Partner requests waiting for the core's answer.
+    pub(super) pending_inserts: usize,
+    /// A shutdown asked to unbind once the pending inserts are answered.
+    unbind_when_idle: bool,
 }
+
+/// Partner requests one connection may have waiting for the core before we stop reading
+/// from it (back-pressure instead of an unbounded queue).
+const MAX_PENDING_INSERTS: usize = 256;
 
 impl ServerConnection {
     async fn run(ctx: Rc<ShardContext>, mut driver: Driver, peer: SocketAddr) {
@@ -103,6 +111,8 @@ impl ServerConnection {
             bind: None,
             bound: None,
             enquire_links_sent: 0,
+            pending_inserts: 0,
+            unbind_when_idle: false,
         };
         log::debug!("Connection from {peer} on shard {}", ctx.index);
         let closed = conn.drive(&mut driver).await;
@@ -120,6 +130,8 @@ impl ServerConnection {
                 }
                 self.on_event(event);
             }
+            driver.read_paused = self.pending_inserts >= MAX_PENDING_INSERTS
+                || (self.unbind_when_idle && self.pending_inserts > 0);
             let wake = driver.wait(&mut self.session, &self.mailbox, None).await;
             let now = Instant::now();
             match wake {
@@ -134,10 +146,17 @@ impl ServerConnection {
                     self.count_enquire_links_sent();
                 }
                 Wake::Message(Command::Unbind) => {
-                    if self.session.unbind(now).is_err() {
-                        // Not bound yet (or already closing): just drop the connection.
-                        self.session.connection_lost();
-                    }
+                    self.unbind_when_idle = true;
+                    self.unbind_if_idle(now);
+                }
+                Wake::Message(Command::Inserted {
+                    seq,
+                    request,
+                    result,
+                }) => {
+                    self.pending_inserts = self.pending_inserts.saturating_sub(1);
+                    self.on_inserted(seq, request, result);
+                    self.unbind_if_idle(now);
                 }
                 Wake::Lost(_) => self.session.connection_lost(),
             }
@@ -213,11 +232,15 @@ impl ServerConnection {
         }
     }
 
-    fn on_request(&mut self, pdu: Pdu) {
-        let seq = pdu.sequence_number;
-        let command = pdu.command_id();
-        let status = unsupported_status(&pdu.body);
-        let _ = self.session.respond_status(seq, command, status);
+    fn unbind_if_idle(&mut self, now: Instant) {
+        if !self.unbind_when_idle || self.pending_inserts > 0 {
+            return;
+        }
+        self.unbind_when_idle = false;
+        if self.session.unbind(now).is_err() {
+            // Not bound (or already closing): there is nobody to say goodbye to.
+            self.session.connection_lost();
+        }
     }
 
     fn count_enquire_links_sent(&mut self) {
@@ -243,22 +266,6 @@ impl ServerConnection {
             }
             _ => log::debug!("Connection from {} closed before bind: {reason}", self.peer),
         }
-    }
-}
-
-/// The answer to a valid request the gateway does not carry out. The gateway is a stateless
-/// frontend: it cannot look up, cancel or replace a message the core holds, so it answers
-/// with the failure status SMPP 3.4 defines for that very operation (never "invalid command",
-/// which would tell the partner its PDU was malformed): query_sm -> ESME_RQUERYFAIL (0x67),
-/// cancel_sm -> ESME_RCANCELFAIL (0x11), replace_sm -> ESME_RREPLACEFAIL (0x13), and
-/// submit_multi -> ESME_RSUBMITFAIL (0x45), a permanent failure so it is not retried as is.
-pub(crate) fn unsupported_status(body: &Body) -> CommandStatus {
-    match body.command_id() {
-        CommandId::QUERY_SM => CommandStatus::ESME_RQUERYFAIL,
-        CommandId::CANCEL_SM => CommandStatus::ESME_RCANCELFAIL,
-        CommandId::REPLACE_SM => CommandStatus::ESME_RREPLACEFAIL,
-        CommandId::SUBMIT_MULTI => CommandStatus::ESME_RSUBMITFAIL,
-        _ => CommandStatus::ESME_RSYSERR,
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use smpp_config::{ClientBind, Config, ServerBind};
 
+use crate::coreclient::CoreClient;
 use crate::ratelimit::RateLimiter;
 use crate::stats::{BindStats, ConnectionStatus, ListenerStats};
 
@@ -108,7 +109,6 @@ pub fn home_shard(name: &str, shards: usize) -> usize {
 }
 
 /// What all shards share.
-#[derive(Debug)]
 pub struct Shared {
     /// The configuration the gateway started with.
     pub config: Config,
@@ -118,19 +118,32 @@ pub struct Shared {
     pub shards: usize,
     /// Listener counters.
     pub listener: ListenerStats,
+    /// The core's API (the blocking pool's handle).
+    pub core: CoreClient,
     open_connections: AtomicU32,
     stop: AtomicBool,
 }
 
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("shards", &self.shards)
+            .field("peers", &self.peers)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Shared {
-    /// The shared state of a gateway about to start `shards` shards.
-    pub fn new(config: Config, shards: usize) -> Self {
+    /// The shared state of a gateway about to start `shards` shards, calling the core
+    /// through `core`.
+    pub fn new(config: Config, shards: usize, core: CoreClient) -> Self {
         let peers = Peers::new(&config, shards);
         Self {
             config,
             peers,
             shards,
             listener: ListenerStats::default(),
+            core,
             open_connections: AtomicU32::new(0),
             stop: AtomicBool::new(false),
         }

@@ -8,9 +8,11 @@ use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
+use engine::coreclient::{CoreClientConfig, CorePool};
 use engine::proto::{Bind, Body, CommandStatus, Pdu};
 use engine::session::{BindType, EsmeSession, Event, SessionConfig};
 use engine::shard::{Running, RuntimeOptions, Shared};
+use smpp_loadgen::core_sim::{CoreSim, SimConfig};
 
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
@@ -30,12 +32,79 @@ pub fn init_logging() {
     });
 }
 
-/// Starts a gateway from TOML text on one unpinned shard (or `shards`).
-pub fn start_gateway(toml: &str, shards: usize) -> Running {
+/// A running gateway and the core pool it calls through.
+pub struct Gateway {
+    running: Option<Running>,
+    pool: Option<CorePool>,
+}
+
+impl Gateway {
+    pub fn shared(&self) -> &Arc<Shared> {
+        self.running.as_ref().unwrap().shared()
+    }
+
+    pub fn stop(&self) {
+        self.running.as_ref().unwrap().stop();
+    }
+
+    pub fn wait(mut self) -> Result<(), engine::shard::RuntimeError> {
+        let result = self.running.take().unwrap().wait();
+        if let Some(pool) = self.pool.take() {
+            pool.shutdown();
+        }
+        result
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        drop(self.running.take());
+        if let Some(pool) = self.pool.take() {
+            pool.shutdown();
+        }
+    }
+}
+
+/// A core pool for `config` with short time-outs.
+pub fn core_pool(config: &smpp_config::Config) -> CorePool {
+    let mut core = CoreClientConfig::new(config.api_base_url.as_str(), config.smsc_name.clone());
+    core.threads = 2;
+    core.connect_timeout = Duration::from_secs(1);
+    core.send_timeout = Duration::from_secs(2);
+    core.recv_timeout = Duration::from_secs(2);
+    CorePool::start(&core).unwrap()
+}
+
+/// Starts a gateway from TOML text on `shards` unpinned shards.
+pub fn start_gateway(toml: &str, shards: usize) -> Gateway {
     init_logging();
     let loaded = smpp_config::Config::from_toml_str(toml).unwrap();
-    let shared = Arc::new(Shared::new(loaded.config, shards));
-    engine::shard::start(shared, RuntimeOptions { shards, pin: false }).unwrap()
+    let pool = core_pool(&loaded.config);
+    let shared = Arc::new(Shared::new(loaded.config, shards, pool.client()));
+    let running = engine::shard::start(shared, RuntimeOptions { shards, pin: false }).unwrap();
+    Gateway {
+        running: Some(running),
+        pool: Some(pool),
+    }
+}
+
+/// The core simulator on a free port.
+pub fn core_sim() -> CoreSim {
+    CoreSim::start(SimConfig::default()).unwrap()
+}
+
+/// GET `path` of the simulator as JSON.
+pub fn sim_get<T: serde::de::DeserializeOwned>(sim: &CoreSim, path: &str) -> T {
+    let url = format!("{}{path}", sim.base_url());
+    let mut response = ureq::get(&url).call().unwrap();
+    response.body_mut().read_json().unwrap()
+}
+
+/// POST `body` as JSON to `path` of the simulator.
+pub fn sim_post<B: serde::Serialize>(sim: &CoreSim, path: &str, body: &B) -> serde_json::Value {
+    let url = format!("{}{path}", sim.base_url());
+    let mut response = ureq::post(&url).send_json(body).unwrap();
+    response.body_mut().read_json().unwrap()
 }
 
 /// Waits up to `timeout` for `condition`; returns whether it became true.
