@@ -25,10 +25,26 @@ pub(crate) enum Command {
     },
 }
 
-/// How the shard reaches one of its connections.
-#[derive(Debug)]
+/// How the shard reaches one of its connections: a way to ask it to unbind.
 pub(crate) struct ConnectionHandle {
-    pub(crate) sender: MailboxSender<Command>,
+    unbind: Box<dyn Fn()>,
+}
+
+impl ConnectionHandle {
+    /// A handle that sends `message()` to the connection's mailbox to make it unbind.
+    pub(crate) fn new<M: 'static>(sender: MailboxSender<M>, message: fn() -> M) -> Self {
+        Self {
+            unbind: Box::new(move || {
+                let _ = sender.send(message());
+            }),
+        }
+    }
+}
+
+impl std::fmt::Debug for ConnectionHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConnectionHandle")
+    }
 }
 
 /// One shard's view of the gateway.
@@ -77,10 +93,10 @@ impl ShardContext {
         self.connections.borrow_mut().handles.remove(&id);
     }
 
-    /// Sends `make()` to every connection of this shard.
-    pub(crate) fn broadcast(&self, make: impl Fn() -> Command) {
+    /// Asks every connection of this shard to unbind.
+    pub(crate) fn unbind_all(&self) {
         for handle in self.connections.borrow().handles.values() {
-            let _ = handle.sender.send(make());
+            (handle.unbind)();
         }
     }
 

@@ -11,9 +11,13 @@
 //! [`Running::stop`] and [`Running::wait`].
 
 mod auth;
+mod carrier;
+mod client;
 mod context;
 mod driver;
+mod idmap;
 mod mailbox;
+mod mt;
 mod partner;
 mod runtime;
 mod server;

@@ -9,9 +9,9 @@ use std::time::Duration;
 use glommio::{LocalExecutorPoolBuilder, PoolPlacement, PoolThreadHandles};
 use thiserror::Error;
 
-use super::context::{Command, ShardContext};
-use super::server;
+use super::context::ShardContext;
 use super::shared::Shared;
+use super::{client, server};
 
 /// Locked memory each executor is given for io_uring buffers. glommio charges about three times
 /// this per executor against RLIMIT_MEMLOCK.
@@ -219,6 +219,15 @@ async fn shard_main(index: usize, shared: Arc<Shared>, ready: Ready) -> Result<(
     };
     let accept = listener
         .map(|listener| glommio::spawn_local(server::accept_loop(Rc::clone(&ctx), listener)));
+    let mut binds = Vec::new();
+    for bind in &ctx.shared.peers.client_binds {
+        if bind.home_shard == index && bind.config.enabled {
+            binds.push(glommio::spawn_local(client::run_client_bind(
+                Rc::clone(&ctx),
+                Arc::clone(bind),
+            )));
+        }
+    }
     let _ = ready.send(Ok(index));
     drop(ready);
 
@@ -228,10 +237,18 @@ async fn shard_main(index: usize, shared: Arc<Shared>, ready: Ready) -> Result<(
     if let Some(accept) = accept {
         let _ = accept.cancel().await;
     }
-    ctx.broadcast(|| Command::Unbind);
+    ctx.unbind_all();
     let deadline = std::time::Instant::now() + SHUTDOWN_GRACE;
     while ctx.connection_count() > 0 && std::time::Instant::now() < deadline {
         glommio::timer::sleep(Duration::from_millis(20)).await;
+    }
+    for bind in binds {
+        // Each connector sees the stop flag, unbinds and returns within the grace period.
+        let _ = glommio::timer::timeout(SHUTDOWN_GRACE, async move {
+            bind.await;
+            Ok(())
+        })
+        .await;
     }
     if ctx.connection_count() > 0 {
         log::warn!(

@@ -102,7 +102,7 @@ impl ServerConnection {
             ..SessionConfig::default()
         };
         let (sender, mailbox) = mailbox();
-        let id = ctx.register(ConnectionHandle { sender });
+        let id = ctx.register(ConnectionHandle::new(sender, || Command::Unbind));
         let mut conn = ServerConnection {
             session: SmscSession::new(config, now),
             ctx: Rc::clone(&ctx),
