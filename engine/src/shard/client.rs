@@ -280,7 +280,12 @@ impl ClientConnection {
                     self.enquire_links_sent = sent;
                 }
                 Wake::Message(message) => self.on_message(message, now),
-                Wake::Lost(_) => self.session.connection_lost(),
+                Wake::Lost(error) => {
+                    if let Some(error) = error {
+                        log::debug!("connection error: {error}");
+                    }
+                    self.session.connection_lost();
+                }
             }
         }
     }

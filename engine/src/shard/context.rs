@@ -17,6 +17,11 @@ use crate::session::SequenceNumber;
 pub(crate) enum Command {
     /// Unbind and close (shutdown or an operator's disconnect).
     Unbind,
+    /// Deliver these parts of core message `core_id` to the partner.
+    Deliver {
+        core_id: String,
+        parts: Vec<crate::proto::DeliverSm>,
+    },
     /// The core answered the insert of the partner's request `seq`.
     Inserted {
         seq: SequenceNumber,
@@ -53,6 +58,8 @@ pub(crate) struct ShardContext {
     pub(crate) shared: Arc<Shared>,
     /// This shard's handle on the core pool.
     pub(crate) core: CoreClient,
+    /// Bound receiver/transceiver sessions per server bind (for the delivery pollers).
+    pub(crate) receivers: RefCell<super::deliveries::Receivers>,
     connections: RefCell<Connections>,
 }
 
@@ -75,6 +82,7 @@ impl ShardContext {
         Self {
             index,
             core: shared.core.clone(),
+            receivers: RefCell::new(HashMap::new()),
             shared,
             connections: RefCell::new(Connections::default()),
         }

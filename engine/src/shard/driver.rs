@@ -32,10 +32,8 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 /// What both session roles offer the driver.
 pub(crate) trait SessionIo {
     fn handle_input(&mut self, buf: &mut BytesMut, now: Instant);
-    fn handle_timeout(&mut self, now: Instant);
     fn poll_transmit(&mut self, out: &mut BytesMut) -> usize;
     fn poll_timeout(&self) -> Option<Instant>;
-    fn connection_lost(&mut self);
 }
 
 macro_rules! session_io {
@@ -44,17 +42,11 @@ macro_rules! session_io {
             fn handle_input(&mut self, buf: &mut BytesMut, now: Instant) {
                 <$session>::handle_input(self, buf, now)
             }
-            fn handle_timeout(&mut self, now: Instant) {
-                <$session>::handle_timeout(self, now)
-            }
             fn poll_transmit(&mut self, out: &mut BytesMut) -> usize {
                 <$session>::poll_transmit(self, out)
             }
             fn poll_timeout(&self) -> Option<Instant> {
                 <$session>::poll_timeout(self)
-            }
-            fn connection_lost(&mut self) {
-                <$session>::connection_lost(self)
             }
         }
     };
@@ -186,11 +178,6 @@ impl Driver {
             let _ = self.stream.write_all(&self.write_buf).await;
         }
         let _ = self.stream.shutdown(std::net::Shutdown::Both).await;
-    }
-
-    /// Output not yet written to the socket.
-    pub(crate) fn unwritten(&self) -> usize {
-        self.write_buf.len()
     }
 
     fn arm(&mut self, deadline: Option<Instant>) {

@@ -64,6 +64,7 @@ impl IdMap {
     }
 
     /// Mappings held.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }

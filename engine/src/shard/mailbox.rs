@@ -63,11 +63,6 @@ impl<T> MailboxSender<T> {
         }
         Ok(())
     }
-
-    /// Whether the receiving connection has finished.
-    pub(crate) fn is_closed(&self) -> bool {
-        self.inner.borrow().closed
-    }
 }
 
 impl<T> Mailbox<T> {
@@ -81,11 +76,6 @@ impl<T> Mailbox<T> {
                 Poll::Pending
             }
         }
-    }
-
-    /// The next message if one is queued.
-    pub(crate) fn try_recv(&self) -> Option<T> {
-        self.inner.borrow_mut().queue.pop_front()
     }
 
     /// A sender for this mailbox.

@@ -14,6 +14,7 @@ mod auth;
 mod carrier;
 mod client;
 mod context;
+mod deliveries;
 mod driver;
 mod idmap;
 mod mailbox;

@@ -1,6 +1,7 @@
 //! Server binds: the listener every shard runs (SO_REUSEPORT spreads connections) and the task
 //! that drives one partner's connection.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use glommio::net::TcpListener;
 
 use super::auth::{address_allowed, authenticate};
 use super::context::{Command, ConnectionHandle, ShardContext};
+use super::deliveries::{Delivery, Receiver, Slots};
 use super::driver::{Driver, Wake};
 use super::mailbox::{mailbox, Mailbox};
 use super::shared::ServerBindRuntime;
@@ -86,6 +88,14 @@ pub(super) struct ServerConnection {
     pub(super) pending_inserts: usize,
     /// A shutdown asked to unbind once the pending inserts are answered.
     unbind_when_idle: bool,
+    /// This connection's id in the shard's registry.
+    id: u64,
+    /// Window room shared with the delivery poller.
+    pub(super) slots: Rc<Slots>,
+    /// Messages being delivered, by key (the high bits of a deliver_sm's tag).
+    pub(super) deliveries: HashMap<u64, Delivery>,
+    pub(super) next_delivery: u64,
+    receiving: bool,
 }
 
 /// Partner requests one connection may have waiting for the core before we stop reading
@@ -113,6 +123,11 @@ impl ServerConnection {
             enquire_links_sent: 0,
             pending_inserts: 0,
             unbind_when_idle: false,
+            id,
+            slots: Rc::new(Slots::default()),
+            deliveries: HashMap::new(),
+            next_delivery: 1,
+            receiving: false,
         };
         log::debug!("Connection from {peer} on shard {}", ctx.index);
         let closed = conn.drive(&mut driver).await;
@@ -130,6 +145,7 @@ impl ServerConnection {
                 }
                 self.on_event(event);
             }
+            self.slots.in_flight.set(self.session.in_flight());
             driver.read_paused = self.pending_inserts >= MAX_PENDING_INSERTS
                 || (self.unbind_when_idle && self.pending_inserts > 0);
             let wake = driver.wait(&mut self.session, &self.mailbox, None).await;
@@ -145,7 +161,16 @@ impl ServerConnection {
                     self.session.handle_timeout(now);
                     self.count_enquire_links_sent();
                 }
+                Wake::Message(Command::Deliver { core_id, parts }) => {
+                    if self.session.state().is_bound() && !self.unbind_when_idle {
+                        self.on_deliver(core_id, parts);
+                    } else {
+                        self.slots.reserved.set(0);
+                        self.fail_unsent_delivery(core_id, parts.len());
+                    }
+                }
                 Wake::Message(Command::Unbind) => {
+                    self.stop_receiving();
                     self.unbind_when_idle = true;
                     self.unbind_if_idle(now);
                 }
@@ -158,7 +183,12 @@ impl ServerConnection {
                     self.on_inserted(seq, request, result);
                     self.unbind_if_idle(now);
                 }
-                Wake::Lost(_) => self.session.connection_lost(),
+                Wake::Lost(error) => {
+                    if let Some(error) = error {
+                        log::debug!("connection error: {error}");
+                    }
+                    self.session.connection_lost();
+                }
             }
         }
     }
@@ -174,6 +204,21 @@ impl ServerConnection {
                 self.bound = Some(bind_type);
                 if let Some(bind) = &self.bind {
                     bind.stats.session_bound();
+                    if bind_type.receives() {
+                        let window = usize::try_from(bind.config.window_size).unwrap_or(1);
+                        self.slots
+                            .capacity
+                            .set(window.clamp(1, self.session.window_capacity()));
+                        self.ctx.add_receiver(
+                            bind,
+                            Receiver {
+                                id: self.id,
+                                sender: self.mailbox.sender(),
+                                slots: Rc::clone(&self.slots),
+                            },
+                        );
+                        self.receiving = true;
+                    }
                     log::info!(
                         "Partner {} bound as {} from {}",
                         bind.config.name,
@@ -186,10 +231,11 @@ impl ServerConnection {
             Event::AlertReceived(_)
             | Event::OutbindReceived(_)
             | Event::BindFailed(_)
-            | Event::Response { .. }
-            | Event::RequestTimedOut { .. }
-            | Event::RequestAborted { .. }
             | Event::Closed(_) => {}
+            Event::Response { tag, pdu, .. } => self.on_delivery_response(tag, pdu.command_status),
+            Event::RequestTimedOut { tag, .. } | Event::RequestAborted { tag, .. } => {
+                self.on_delivery_unanswered(tag)
+            }
         }
     }
 
@@ -252,8 +298,35 @@ impl ServerConnection {
         self.enquire_links_sent = sent;
     }
 
+    fn stop_receiving(&mut self) {
+        if self.receiving {
+            self.receiving = false;
+            if let Some(bind) = &self.bind {
+                self.ctx.remove_receiver(&bind.config.name, self.id);
+            }
+        }
+    }
+
+    fn fail_unsent_delivery(&mut self, core_id: String, parts: usize) {
+        if let Some(bind) = &self.bind {
+            let context = crate::translate::BindContext {
+                bind_name: &bind.config.name,
+                smsc_name: &self.ctx.shared.config.smsc_name,
+                now: std::time::SystemTime::now(),
+            };
+            let update = crate::translate::status::unanswered_update(parts, &context);
+            super::mt::report(&self.ctx, &bind.config.name, core_id, update);
+        }
+    }
+
     fn finish(&mut self, reason: String) {
-        for _ in self.mailbox.close() {}
+        self.stop_receiving();
+        for message in self.mailbox.close() {
+            if let Command::Deliver { core_id, parts } = message {
+                self.fail_unsent_delivery(core_id, parts.len());
+            }
+        }
+        self.fail_deliveries();
         match (&self.bind, self.bound) {
             (Some(bind), Some(_)) => {
                 bind.stats.add_disconnections(1);

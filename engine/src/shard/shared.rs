@@ -15,8 +15,10 @@ use crate::stats::{BindStats, ConnectionStatus, ListenerStats};
 pub struct ServerBindRuntime {
     /// The configured bind.
     pub config: ServerBind,
-    /// TPS limit shared by every session of the partner on every shard.
+    /// TPS limit of the partner's submits, shared by its sessions on every shard.
     pub limiter: RateLimiter,
+    /// TPS limit of deliveries to the partner (each part counts).
+    pub deliver_limiter: RateLimiter,
     /// Counters.
     pub stats: BindStats,
 }
@@ -52,6 +54,7 @@ impl Peers {
             .map(|bind| {
                 Arc::new(ServerBindRuntime {
                     limiter: RateLimiter::per_second(bind.tps_limit),
+                    deliver_limiter: RateLimiter::per_second(bind.tps_limit),
                     stats: BindStats::new(),
                     config: bind.clone(),
                 })

@@ -126,6 +126,10 @@ pub struct Client {
     buf: BytesMut,
     out: BytesMut,
     pub events: Vec<Event>,
+    /// deliver_sm received (answered with `deliver_status`).
+    pub delivered: Vec<engine::proto::DeliverSm>,
+    /// The status our deliver_sm_resp carries.
+    pub deliver_status: CommandStatus,
 }
 
 impl Client {
@@ -150,6 +154,8 @@ impl Client {
             buf: BytesMut::new(),
             out: BytesMut::new(),
             events: Vec::new(),
+            delivered: Vec::new(),
+            deliver_status: CommandStatus::ESME_ROK,
         }
     }
 
@@ -184,6 +190,17 @@ impl Client {
         };
         self.session.handle_timeout(Instant::now());
         while let Some(event) = self.session.poll_event() {
+            if let Event::RequestReceived(pdu) = &event {
+                if let Body::DeliverSm(sm) = &pdu.body {
+                    self.delivered.push(sm.clone());
+                    let _ = self.session.respond_status(
+                        pdu.sequence_number,
+                        pdu.command_id(),
+                        self.deliver_status,
+                    );
+                    continue;
+                }
+            }
             self.events.push(event);
         }
         open
