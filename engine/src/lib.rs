@@ -6,7 +6,11 @@
 #![warn(missing_docs)]
 
 pub mod coreclient;
+pub mod logger;
 pub mod proto;
+pub mod ratelimit;
 pub mod session;
+pub mod shard;
+pub mod stats;
 pub mod store;
 pub mod translate;
