@@ -215,8 +215,8 @@ fn a_taken_port_fails_the_start_with_a_message() {
     let error = engine::shard::start(
         shared,
         engine::shard::RuntimeOptions {
-            shards: 1,
             pin: false,
+            ..engine::shard::RuntimeOptions::new(1)
         },
     )
     .unwrap_err();

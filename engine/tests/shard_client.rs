@@ -79,6 +79,25 @@ fn mt_goes_out_and_receipts_come_back() {
         snap.connection_status(),
         engine::stats::ConnectionStatus::Connected
     );
+    // Shard 0's heartbeat registered the frontend with its bind's state.
+    assert!(eventually(Duration::from_secs(5), || {
+        let live: Vec<smpp_loadgen::core_sim::admin_types::FrontendView> =
+            sim_get(&core, "/admin/frontends");
+        live.iter().any(|f| {
+            f.registration.name == "gw_test"
+                && f.registration
+                    .binds
+                    .iter()
+                    .any(|b| b.name == "carrier_a" && b.status == "connected")
+        })
+    }));
+    assert!(
+        gateway
+            .shared()
+            .health
+            .healthy
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
     gateway.stop();
     gateway.wait().unwrap();
 }

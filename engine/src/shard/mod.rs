@@ -16,6 +16,7 @@ mod client;
 mod context;
 mod deliveries;
 mod driver;
+mod heartbeat;
 mod idmap;
 mod mailbox;
 mod mt;
@@ -25,6 +26,7 @@ mod server;
 mod shared;
 
 pub use auth::{address_allowed, authenticate, config_bind_type, session_bind_type, Refusal};
+pub use heartbeat::CoreHealth;
 pub use runtime::{
     prepare_memlock, start, Running, RuntimeError, RuntimeOptions, IO_MEMORY_PER_SHARD,
     SHUTDOWN_GRACE,

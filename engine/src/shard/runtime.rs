@@ -11,7 +11,7 @@ use thiserror::Error;
 
 use super::context::ShardContext;
 use super::shared::Shared;
-use super::{client, server};
+use super::{client, heartbeat, server};
 
 /// Locked memory each executor is given for io_uring buffers. glommio charges about three times
 /// this per executor against RLIMIT_MEMLOCK.
@@ -55,13 +55,26 @@ pub enum RuntimeError {
     ShardFailed(String),
 }
 
-/// How the executors are placed.
+/// How the executors are placed and how often the heartbeat runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuntimeOptions {
     /// Number of shards.
     pub shards: usize,
     /// Pin each shard to its own CPU (production); tests may leave them unpinned.
     pub pin: bool,
+    /// Interval of the health probe and frontend registration.
+    pub heartbeat: Duration,
+}
+
+impl RuntimeOptions {
+    /// `shards` pinned shards, heartbeat every 60 s.
+    pub fn new(shards: usize) -> Self {
+        Self {
+            shards,
+            pin: true,
+            heartbeat: crate::coreclient::HEARTBEAT_INTERVAL,
+        }
+    }
 }
 
 /// Raises the soft RLIMIT_MEMLOCK to the hard limit and checks `shards` executors fit.
@@ -163,6 +176,7 @@ pub fn start(shared: Arc<Shared>, options: RuntimeOptions) -> Result<Running, Ru
     let (ready_tx, ready_rx) = mpsc::channel::<Result<usize, (usize, String)>>();
     let next_index = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let shard_shared = Arc::clone(&shared);
+    let heartbeat = options.heartbeat;
     let handles = LocalExecutorPoolBuilder::new(placement)
         .name("omsmpp-shard")
         .io_memory(IO_MEMORY_PER_SHARD)
@@ -170,7 +184,7 @@ pub fn start(shared: Arc<Shared>, options: RuntimeOptions) -> Result<Running, Ru
             let shared = Arc::clone(&shard_shared);
             let ready = ready_tx.clone();
             let index = next_index.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            async move { shard_main(index, shared, ready).await }
+            async move { shard_main(index, shared, ready, heartbeat).await }
         })
         .map_err(|error| RuntimeError::Executors(error.to_string()))?;
     let running = Running {
@@ -200,7 +214,12 @@ pub fn start(shared: Arc<Shared>, options: RuntimeOptions) -> Result<Running, Ru
 
 type Ready = mpsc::Sender<Result<usize, (usize, String)>>;
 
-async fn shard_main(index: usize, shared: Arc<Shared>, ready: Ready) -> Result<(), String> {
+async fn shard_main(
+    index: usize,
+    shared: Arc<Shared>,
+    ready: Ready,
+    heartbeat: Duration,
+) -> Result<(), String> {
     let ctx = Rc::new(ShardContext::new(index, shared));
     let listener = if ctx.shared.config.listen.enabled {
         match server::bind_listener(&ctx) {
@@ -228,6 +247,9 @@ async fn shard_main(index: usize, shared: Arc<Shared>, ready: Ready) -> Result<(
             )));
         }
     }
+    let beats = (index == 0).then(|| {
+        glommio::spawn_local(heartbeat::run(Rc::clone(&ctx), heartbeat))
+    });
     let _ = ready.send(Ok(index));
     drop(ready);
 
@@ -236,6 +258,9 @@ async fn shard_main(index: usize, shared: Arc<Shared>, ready: Ready) -> Result<(
     }
     if let Some(accept) = accept {
         let _ = accept.cancel().await;
+    }
+    if let Some(beats) = beats {
+        let _ = beats.cancel().await;
     }
     ctx.unbind_all();
     let deadline = std::time::Instant::now() + SHUTDOWN_GRACE;

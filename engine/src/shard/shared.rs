@@ -123,6 +123,8 @@ pub struct Shared {
     pub listener: ListenerStats,
     /// The core's API (the blocking pool's handle).
     pub core: CoreClient,
+    /// What the heartbeat's health probes found.
+    pub health: super::heartbeat::CoreHealth,
     open_connections: AtomicU32,
     stop: AtomicBool,
 }
@@ -147,6 +149,7 @@ impl Shared {
             shards,
             listener: ListenerStats::default(),
             core,
+            health: super::heartbeat::CoreHealth::default(),
             open_connections: AtomicU32::new(0),
             stop: AtomicBool::new(false),
         }
