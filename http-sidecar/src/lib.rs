@@ -1,0 +1,22 @@
+//! The gateway's HTTP sidecar: Prometheus `/metrics`, JSON `/status` and `/health`, served by
+//! tiny_http on threads of its own.
+//!
+//! The sidecar reads the gateway only through [`GatewayView`] snapshots (atomics and published
+//! configuration, never a lock the shards take) and renders every metric at scrape time. The
+//! engine's implementation is [`EngineView`]; tests implement the trait over counters they move
+//! themselves.
+#![warn(missing_docs)]
+
+mod engine_view;
+pub mod metrics;
+mod server;
+pub mod status;
+pub mod view;
+
+pub use engine_view::EngineView;
+pub use metrics::Format;
+pub use server::{Sidecar, SidecarSettings, DEFAULT_METRICS_PORT};
+pub use view::{
+    BindIdentity, BindMode, BindView, CacheView, ControlError, CoreView, GatewayControl,
+    GatewayInfo, GatewayView, ListenerView,
+};
