@@ -8,13 +8,14 @@
 #![warn(missing_docs)]
 
 mod engine_view;
+pub mod exposition;
 pub mod metrics;
 mod server;
 pub mod status;
 pub mod view;
 
 pub use engine_view::EngineView;
-pub use metrics::Format;
+pub use exposition::Format;
 pub use server::{Sidecar, SidecarSettings, DEFAULT_METRICS_PORT};
 pub use view::{
     BindIdentity, BindMode, BindView, CacheView, ControlError, CoreView, GatewayControl,

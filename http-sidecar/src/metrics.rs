@@ -2,22 +2,14 @@
 //! prometheus-client [`Collector`]), so the gateway keeps no per-message metric handles and a
 //! bind's series exist from start with value 0.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use engine::coreclient::{Endpoint, ErrorKind, LATENCY_BUCKET_BOUNDS_US};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
-use prometheus_client::registry::Registry;
 
 use crate::view::{now_millis, BindView, GatewayView};
-
-/// Content type of the OpenMetrics text format.
-pub const OPENMETRICS_CONTENT_TYPE: &str =
-    "application/openmetrics-text; version=1.0.0; charset=utf-8";
-/// Content type of the classic Prometheus text format (0.0.4).
-pub const PROMETHEUS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 type Labels<'a> = Vec<(&'static str, &'a str)>;
 
@@ -57,55 +49,114 @@ const fn gauge(
 
 /// The bind series of SPEC.md section 6, then the gateway's own additions.
 const BIND_SERIES: &[BindSeries] = &[
-    gauge("smpp_connection_status", "1 when the bind is bound, 0 otherwise.", |b, _| {
-        u64::from(b.is_connected())
+    gauge(
+        "smpp_connection_status",
+        "1 when the bind is bound, 0 otherwise.",
+        |b, _| u64::from(b.is_connected()),
+    ),
+    gauge(
+        "smpp_uptime_seconds",
+        "Seconds since the bind became bound (0 when not bound).",
+        |b, now| b.uptime_seconds(now),
+    ),
+    gauge(
+        "smpp_cache_size",
+        "Messages held in the bind's cache.",
+        |b, _| b.cache.size,
+    ),
+    counter(
+        "smpp_messages_sent",
+        "Messages accepted by the peer: submit_sm to a carrier (client) or deliver_sm to a \
+         partner (server).",
+        |b, _| b.stats.messages_sent,
+    ),
+    counter(
+        "smpp_messages_received",
+        "Messages received: submit_sm from a partner (server) or deliver_sm from a carrier \
+         (client).",
+        |b, _| b.stats.messages_received,
+    ),
+    counter(
+        "smpp_delivery_failures",
+        "Sends that failed (error status, timeout, lost link).",
+        |b, _| b.stats.delivery_failures,
+    ),
+    counter("smpp_bind_success", "Successful binds.", |b, _| {
+        b.stats.bind_success
     }),
-    gauge("smpp_uptime_seconds", "Seconds since the bind became bound (0 when not bound).", |b, now| {
-        b.uptime_seconds(now)
+    counter("smpp_bind_failures", "Refused or failed binds.", |b, _| {
+        b.stats.bind_failures
     }),
-    gauge("smpp_cache_size", "Messages held in the bind's cache.", |b, _| b.cache.size),
-    counter("smpp_messages_sent", "Messages accepted by the peer: submit_sm to a carrier (client) or deliver_sm to a partner (server).", |b, _| {
-        b.stats.messages_sent
-    }),
-    counter("smpp_messages_received", "Messages received: submit_sm from a partner (server) or deliver_sm from a carrier (client).", |b, _| {
-        b.stats.messages_received
-    }),
-    counter("smpp_delivery_failures", "Sends that failed (error status, timeout, lost link).", |b, _| {
-        b.stats.delivery_failures
-    }),
-    counter("smpp_bind_success", "Successful binds.", |b, _| b.stats.bind_success),
-    counter("smpp_bind_failures", "Refused or failed binds.", |b, _| b.stats.bind_failures),
-    counter("smpp_connection_attempts", "TCP connections opened (client) or accepted for the bind (server).", |b, _| {
-        b.stats.connection_attempts
-    }),
-    counter("smpp_disconnection", "Sessions of the bind that ended.", |b, _| b.stats.disconnections),
-    counter("smpp_enquire_link_sent", "enquire_link requests the gateway sent.", |b, _| {
-        b.stats.enquire_link_sent
-    }),
-    counter("smpp_enquire_link_received", "enquire_link requests the peer sent.", |b, _| {
-        b.stats.enquire_link_received
-    }),
-    counter("smpp_cache_delivered", "Cached messages delivered to the core.", |b, _| b.cache.delivered),
-    counter("smpp_cache_retry", "Failed deliveries of cached messages that were rescheduled.", |b, _| {
-        b.cache.retries
-    }),
-    counter("smpp_cache_permanent_failures", "Cached messages given up after the maximum retries.", |b, _| {
-        b.cache.permanent_failures
-    }),
-    counter("smpp_cache_overflow", "Oldest cached messages dropped because the cache was full.", |b, _| {
-        b.cache.overflow
-    }),
-    counter("smpp_throttled", "Requests answered ESME_RTHROTTLED or held back by the bind's TPS limit.", |b, _| {
-        b.stats.throttled
-    }),
-    counter("smpp_rejected", "Requests refused for another reason (whitelist, core refusal).", |b, _| {
-        b.stats.rejected
-    }),
-    gauge("smpp_bound_sessions", "Sessions of the bind bound now.", |b, _| b.stats.bound_sessions),
-    gauge("smpp_tps_limit", "Configured TPS limit of the bind.", |b, _| u64::from(b.tps_limit)),
-    gauge("smpp_window_size", "Configured window: most requests in flight per session.", |b, _| {
-        u64::from(b.window_size)
-    }),
+    counter(
+        "smpp_connection_attempts",
+        "TCP connections opened (client) or accepted for the bind (server).",
+        |b, _| b.stats.connection_attempts,
+    ),
+    counter(
+        "smpp_disconnection",
+        "Sessions of the bind that ended.",
+        |b, _| b.stats.disconnections,
+    ),
+    counter(
+        "smpp_enquire_link_sent",
+        "enquire_link requests the gateway sent.",
+        |b, _| b.stats.enquire_link_sent,
+    ),
+    counter(
+        "smpp_enquire_link_received",
+        "enquire_link requests the peer sent.",
+        |b, _| b.stats.enquire_link_received,
+    ),
+    counter(
+        "smpp_cache_delivered",
+        "Cached messages delivered to the core.",
+        |b, _| b.cache.delivered,
+    ),
+    counter(
+        "smpp_cache_retry",
+        "Failed deliveries of cached messages that were rescheduled.",
+        |b, _| b.cache.retries,
+    ),
+    counter(
+        "smpp_cache_permanent_failures",
+        "Cached messages given up after the maximum retries.",
+        |b, _| b.cache.permanent_failures,
+    ),
+    counter(
+        "smpp_cache_overflow",
+        "Oldest cached messages dropped because the cache was full.",
+        |b, _| b.cache.overflow,
+    ),
+    counter(
+        "smpp_throttled",
+        "Requests answered ESME_RTHROTTLED or held back by the bind's TPS limit.",
+        |b, _| b.stats.throttled,
+    ),
+    counter(
+        "smpp_rejected",
+        "Requests refused for another reason (whitelist, core refusal).",
+        |b, _| b.stats.rejected,
+    ),
+    gauge(
+        "smpp_bound_sessions",
+        "Sessions of the bind bound now.",
+        |b, _| b.stats.bound_sessions,
+    ),
+    gauge(
+        "smpp_bind_enabled",
+        "1 when the bind is enabled (a disabled client bind is not expected to connect).",
+        |b, _| u64::from(b.enabled),
+    ),
+    gauge(
+        "smpp_tps_limit",
+        "Configured TPS limit of the bind.",
+        |b, _| u64::from(b.tps_limit),
+    ),
+    gauge(
+        "smpp_window_size",
+        "Configured window: most requests in flight per session.",
+        |b, _| u64::from(b.window_size),
+    ),
 ];
 
 fn bind_labels(bind: &BindView, port: &str) -> Vec<(&'static str, String)> {
@@ -253,7 +304,8 @@ fn encode_core(
     encode_one(
         encoder,
         "smpp_core_api_errors",
-        "Failed core API calls by endpoint and kind (connection_refused, timeout, http_4xx, http_5xx, http_status, parse_error, tls_error, io_error, shutdown, other).",
+        "Failed core API calls by endpoint and kind (connection_refused, timeout, http_4xx, \
+         http_5xx, http_status, parse_error, tls_error, io_error, shutdown, other).",
         MetricType::Counter,
         &errors,
     )?;
@@ -395,7 +447,14 @@ fn encode_listener(
         (labels, count as f64)
     })
     .collect();
-    encode_one(encoder, "smpp_listener_connections_refused", "Connections or binds the listener refused, by reason (max_connections, ip_whitelist, bind).", MetricType::Counter, &refused)
+    encode_one(
+        encoder,
+        "smpp_listener_connections_refused",
+        "Connections or binds the listener refused, by reason (max_connections, ip_whitelist, \
+         bind).",
+        MetricType::Counter,
+        &refused,
+    )
 }
 
 fn encode_gateway(
@@ -434,72 +493,4 @@ fn encode_gateway(
         MetricType::Gauge,
         &build,
     )
-}
-
-/// Which text format a scraper asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// OpenMetrics 1.0 text (what Prometheus asks for first).
-    OpenMetrics,
-    /// Prometheus text 0.0.4 (what `promtool check metrics`, curl and older scrapers read).
-    Prometheus,
-}
-
-impl Format {
-    /// OpenMetrics when the `Accept` header names it, the classic format otherwise.
-    pub fn negotiate(accept: Option<&str>) -> Format {
-        match accept {
-            Some(accept) if accept.contains("application/openmetrics-text") => Format::OpenMetrics,
-            _ => Format::Prometheus,
-        }
-    }
-
-    /// The `Content-Type` of a response in this format.
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Format::OpenMetrics => OPENMETRICS_CONTENT_TYPE,
-            Format::Prometheus => PROMETHEUS_CONTENT_TYPE,
-        }
-    }
-}
-
-/// Renders every metric of `view` in `format`.
-pub fn render(view: &Arc<dyn GatewayView>, format: Format) -> Result<String, std::fmt::Error> {
-    let mut registry = Registry::default();
-    registry.register_collector(Box::new(GatewayCollector::new(Arc::clone(view))));
-    let mut text = String::with_capacity(32 * 1024);
-    prometheus_client::encoding::text::encode(&mut text, &registry)?;
-    Ok(match format {
-        Format::OpenMetrics => text,
-        Format::Prometheus => to_prometheus_text(&text),
-    })
-}
-
-/// Rewrites OpenMetrics text as Prometheus text 0.0.4: counter families are named with their
-/// `_total` suffix in `# HELP`/`# TYPE` (OpenMetrics names the family without it), and the
-/// `# UNIT` and `# EOF` lines go.
-pub fn to_prometheus_text(openmetrics: &str) -> String {
-    let mut out = String::with_capacity(openmetrics.len());
-    let mut lines = openmetrics.lines().peekable();
-    while let Some(line) = lines.next() {
-        if line == "# EOF" || line.starts_with("# UNIT ") {
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix("# HELP ") {
-            let name = rest.split(' ').next().unwrap_or("");
-            let is_counter = lines
-                .peek()
-                .is_some_and(|next| *next == format!("# TYPE {name} counter"));
-            if is_counter {
-                let help = rest.get(name.len()..).unwrap_or("");
-                let _ = writeln!(out, "# HELP {name}_total{help}");
-                let _ = writeln!(out, "# TYPE {name}_total counter");
-                lines.next();
-                continue;
-            }
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
 }

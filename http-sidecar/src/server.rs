@@ -14,7 +14,7 @@ use std::time::Duration;
 use serde_json::json;
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use crate::metrics::{render, Format};
+use crate::exposition::{render, Format};
 use crate::status::{health_json, status_json, RateMeter};
 use crate::view::GatewayView;
 
