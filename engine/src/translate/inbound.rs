@@ -1,6 +1,8 @@
 //! PDUs -> core inserts and receipts: a partner's `submit_sm`/`data_sm`, a carrier's
 //! `deliver_sm`.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use core_api::{BindMode, Concat, DeliveryReceiptPost, DeliveryStatus, InsertMessage};
 
@@ -220,7 +222,15 @@ fn insert(
     mode: BindMode,
     ctx: &BindContext<'_>,
 ) -> Result<InsertMessage, TranslateError> {
-    let parts = parts(fields)?;
+    insert_parts(fields, parts(fields)?, mode, ctx)
+}
+
+fn insert_parts(
+    fields: &Fields<'_>,
+    parts: Parts<'_>,
+    mode: BindMode,
+    ctx: &BindContext<'_>,
+) -> Result<InsertMessage, TranslateError> {
     let charset = Charset::from_data_coding(fields.data_coding);
     let decoded = text::decode(parts.body, charset);
     Ok(InsertMessage {
@@ -311,43 +321,53 @@ pub fn carrier_deliver(sm: &DeliverSm, ctx: &BindContext<'_>) -> Result<Inbound,
     let tlv_id = sm.tlvs.receipted_message_id();
     let tlv_state = sm.tlvs.message_state().map(|s| s.0);
     let by_header = is_receipt_type(sm.esm_class) || tlv_id.is_some() || tlv_state.is_some();
-    let receipt_text = if by_header {
-        // A receipt's UDH (rare) is skipped; a malformed one leaves the TLVs to speak.
-        let body = parts(&fields).map_or(fields.user_data(), |p| p.body);
-        text::decode(body, Charset::from_data_coding(sm.data_coding)).text
-    } else {
-        match parts(&fields) {
-            Ok(p) if p.udh.is_none() => {
-                let decoded = text::decode(p.body, Charset::from_data_coding(sm.data_coding)).text;
-                let found = ReceiptText::parse(&decoded);
-                if found.id.is_none() || found.stat.is_none() {
-                    return insert(&fields, BindMode::Client, ctx).map(Inbound::Mo);
-                }
-                decoded
-            }
-            _ => return insert(&fields, BindMode::Client, ctx).map(Inbound::Mo),
+    let split = parts(&fields);
+    if !by_header {
+        match &split {
+            Ok(p) if p.udh.is_none() && reads_as_receipt(p.body, sm.data_coding) => {}
+            _ => return insert_parts(&fields, split?, BindMode::Client, ctx).map(Inbound::Mo),
         }
-    };
+    }
+    // A receipt's UDH (rare) is skipped; a malformed one leaves the TLVs to speak.
+    let body = split.as_ref().map_or(fields.user_data(), |p| p.body);
+    let view = receipt_view(body, sm.data_coding);
+    let found = ReceiptText::parse(&view);
     let tlv_id = tlv_id.map(String::from_utf8_lossy);
-    let fields_found = ReceiptText::parse(&receipt_text);
-    let receipt = Receipt::new(fields_found, tlv_id.as_deref(), tlv_state);
+    let receipt = Receipt::new(found, tlv_id.as_deref(), tlv_state);
     let own = |v: Option<&str>| v.map(str::to_owned);
     Ok(Inbound::Receipt(CarrierReceipt {
         carrier_message_id: receipt.message_id.unwrap_or_default().trim().to_owned(),
         state: receipt.state,
-        err: own(fields_found.err),
-        submit_date: own(fields_found.submit_date),
-        done_date: own(fields_found.done_date),
-        sub: own(fields_found.sub),
-        dlvrd: own(fields_found.dlvrd),
-        text: own(fields_found.text),
-        stat: own(fields_found.stat),
+        err: own(found.err),
+        submit_date: own(found.submit_date),
+        done_date: own(found.done_date),
+        sub: own(found.sub),
+        dlvrd: own(found.dlvrd),
+        text: own(found.text),
+        stat: own(found.stat),
         message_state: tlv_state,
         network_error_code: sm.tlvs.network_error_code(),
         source_addr: lossy(sm.source_addr.as_bytes()),
         destination_addr: lossy(sm.destination_addr.as_bytes()),
         esm_class: sm.esm_class,
     }))
+}
+
+/// A body as receipt text. Receipts are ASCII in practice whatever `data_coding` says, and a
+/// GSM-7 reading would turn `_`, `@` or `$` of an id into other characters, so single-octet
+/// codings are read as ASCII/UTF-8 (no copy when valid); UCS-2 is decoded.
+fn receipt_view(body: &[u8], data_coding: u8) -> Cow<'_, str> {
+    match Charset::from_data_coding(data_coding) {
+        Charset::Ucs2 => Cow::Owned(text::decode(body, Charset::Ucs2).text),
+        _ => String::from_utf8_lossy(body),
+    }
+}
+
+/// The last-resort test: the text has both an `id:` and a `stat:` field.
+fn reads_as_receipt(body: &[u8], data_coding: u8) -> bool {
+    let view = receipt_view(body, data_coding);
+    let found = ReceiptText::parse(&view);
+    found.id.is_some() && found.stat.is_some()
 }
 
 /// One MO insert (no `concat`, no `udh`) from every part of a reassembled message, in part

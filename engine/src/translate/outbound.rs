@@ -3,7 +3,6 @@
 
 use std::time::SystemTime;
 
-use bytes::Bytes;
 use core_api::{ItemKind, QueueItem, ReceiptInfo};
 
 use super::{text_encoding, time, TranslateError};
@@ -56,7 +55,8 @@ impl MtOptions {
 /// The body is encoded as `item.encoding` asks and split per `options.concatenation`; an item
 /// with `udh` goes out as one segment behind that UDH with UDHI set, unsplit. Every part carries
 /// the same addresses, priority (`priority_flag` is capped at 3, SMPP's highest level),
-/// `validity_period` (absolute UTC) and receipt request.
+/// `validity_period` (absolute UTC) and receipt request. `deliver_after` is not sent: the
+/// queue never hands out an item before that time.
 pub fn mt(item: &QueueItem, options: &MtOptions) -> Result<Vec<SubmitSm>, TranslateError> {
     if item.kind != ItemKind::Mt {
         return Err(TranslateError::UnsupportedKind(item.kind));
@@ -134,9 +134,7 @@ fn addressed(item: &QueueItem) -> Result<SubmitSm, TranslateError> {
 /// The item's body encoded and cut into the segments to send.
 fn segments(item: &QueueItem, options: &MtOptions) -> Result<Vec<Segment>, TranslateError> {
     let encoding = text_encoding(item.encoding).ok_or(TranslateError::UnsupportedEncoding)?;
-    let encoded = text::encode(&item.message_body, encoding).map_err(|e| match e {
-        text::EncodeError::InvalidHex(e) => TranslateError::BodyHex(e),
-    })?;
+    let encoded = text::encode(&item.message_body, encoding).map_err(body_error)?;
     match item.udh.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         Some(udh_hex) => {
             let udh = hex::decode(udh_hex).map_err(TranslateError::UdhHex)?;
@@ -151,6 +149,12 @@ fn segments(item: &QueueItem, options: &MtOptions) -> Result<Vec<Segment>, Trans
             };
             concat::split(&encoded, &split).map_err(split_error)
         }
+    }
+}
+
+fn body_error(e: text::EncodeError) -> TranslateError {
+    match e {
+        text::EncodeError::InvalidHex(e) => TranslateError::BodyHex(e),
     }
 }
 
@@ -220,18 +224,17 @@ fn receipt_deliver_sm(
     }
     .write_to(&mut text);
     // The receipt text is ASCII but for the echoed original text, which may need UCS-2.
-    let encoded = text::encode(&text, text::Encoding::Auto).map_err(|e| match e {
-        text::EncodeError::InvalidHex(e) => TranslateError::BodyHex(e),
-    })?;
+    let encoded = text::encode(&text, text::Encoding::Auto).map_err(body_error)?;
     let mut sm = addressed(item)?;
     sm.esm_class = esm_class::DELIVERY_RECEIPT;
     sm.data_coding = encoded.data_coding();
-    if encoded.bytes.len() <= ShortMessage::MAX_LEN {
-        sm.short_message = ShortMessage::new(encoded.bytes)
-            .map_err(|e| TranslateError::field("short_message", e))?;
+    let body = encoded.bytes;
+    if body.len() <= ShortMessage::MAX_LEN {
+        sm.short_message =
+            ShortMessage::new(body).map_err(|e| TranslateError::field("short_message", e))?;
     } else {
         sm.tlvs
-            .set_message_payload(Bytes::clone(&encoded.bytes))
+            .set_message_payload(body)
             .map_err(|e| TranslateError::field("message_payload", e))?;
     }
     sm.tlvs

@@ -124,7 +124,12 @@ fn count(parts: usize) -> Option<u32> {
 /// every id in `smsc_message_ids`. Otherwise the worst part decides, in this order: a permanent
 /// failure, a temporary failure, throttling; `error_code` is that part's status. Ids of parts
 /// that were accepted are still listed so their receipts can be told apart.
+///
+/// No responses at all is [`unanswered_update`] for one part.
 pub fn submit_update(responses: &[PartResponse], ctx: &BindContext<'_>) -> DeliveryStatusUpdate {
+    if responses.is_empty() {
+        return unanswered_update(1, ctx);
+    }
     let rank = |outcome: SubmitOutcome| match outcome {
         SubmitOutcome::Failed { permanent: true } => 3,
         SubmitOutcome::Failed { permanent: false } => 2,
@@ -135,9 +140,7 @@ pub fn submit_update(responses: &[PartResponse], ctx: &BindContext<'_>) -> Deliv
         .iter()
         .map(|r| (submit_outcome(r.status), r.status))
         .max_by_key(|&(outcome, _)| rank(outcome));
-    let (outcome, status) = worst.unwrap_or((SubmitOutcome::Failed { permanent: false }, {
-        CommandStatus::ESME_RSYSERR
-    }));
+    let (outcome, status) = worst.unwrap_or((SubmitOutcome::Sent, CommandStatus::ESME_ROK));
     let mut update = update(outcome.status(), ctx);
     update.parts = count(responses.len());
     update.permanent = outcome.is_permanent();
