@@ -48,7 +48,7 @@ pub(crate) fn handle(shared: &Shared, call: &Call<'_>) -> Reply {
 }
 
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Reply> {
-    serde_json::from_slice(body).map_err(Reply::bad_body)
+    super::reply::parse_json(body)
 }
 
 fn enqueue(shared: &Shared, call: &Call<'_>) -> Reply {

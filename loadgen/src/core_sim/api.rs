@@ -69,7 +69,7 @@ fn method_not_allowed(call: &Call<'_>) -> Reply {
 
 /// Parses a JSON body or answers 400 naming the problem (serde names the field).
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Reply> {
-    serde_json::from_slice(body).map_err(Reply::bad_body)
+    super::reply::parse_json(body)
 }
 
 /// The query's `limit`, defaulted and bounded.
@@ -239,8 +239,8 @@ fn parse_batch<T: DeserializeOwned>(body: &[u8]) -> Result<Vec<Result<T, BadElem
                         Some(text) => text.to_owned(),
                         None => id.to_string(),
                     });
-                    serde_json::from_value(v).map_err(|e| BadElement {
-                        reason: e.to_string(),
+                    serde_path_to_error::deserialize(v).map_err(|e| BadElement {
+                        reason: format!("{}: {}", e.path(), e.inner()),
                         id,
                     })
                 })

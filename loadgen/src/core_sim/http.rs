@@ -5,7 +5,7 @@ use super::reply::Reply;
 use super::Shared;
 use core_api::paths::split_target;
 use std::io::Read;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
@@ -65,11 +65,22 @@ pub(crate) fn supervise(
     }
 }
 
+/// Binds a listener whose accepted connections have Nagle's algorithm off (Linux copies
+/// TCP_NODELAY to accepted sockets). tiny_http writes the headers and then the body of a
+/// response in separate writes; with Nagle on, the body waits for the client's delayed ACK
+/// of the headers (about 40 ms on every answer over 1 KiB).
+pub(crate) fn listen(addr: impl ToSocketAddrs) -> std::io::Result<Server> {
+    let listener = TcpListener::bind(addr)?;
+    let socket = socket2::Socket::from(listener);
+    socket.set_tcp_nodelay(true)?;
+    Server::from_listener(TcpListener::from(socket), None).map_err(std::io::Error::other)
+}
+
 /// Binds `addr` again; the old accept thread may hold it for a moment.
 fn rebind(addr: SocketAddr) -> Option<Server> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        match Server::http(addr) {
+        match listen(addr) {
             Ok(server) => return Some(server),
             Err(e) if Instant::now() >= deadline => {
                 eprintln!("core simulator: cannot listen on {addr} again: {e}");

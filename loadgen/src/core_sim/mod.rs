@@ -94,8 +94,9 @@ impl CoreSim {
             .routes
             .validate()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let server = tiny_http::Server::http(config.listen.as_str())
-            .map_err(|e| io::Error::other(format!("cannot listen on {}: {e}", config.listen)))?;
+        let server = http::listen(config.listen.as_str()).map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.listen))
+        })?;
         let addr = server
             .server_addr()
             .to_ip()

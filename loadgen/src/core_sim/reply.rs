@@ -42,3 +42,18 @@ impl Reply {
         Reply::error(400, format!("invalid body: {error}"))
     }
 }
+
+/// Parses a JSON body; the error names the field at fault (`binds[0].mode: unknown variant ..`).
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Reply> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." {
+            Reply::bad_body(e.into_inner())
+        } else {
+            Reply::bad_body(format!("{path}: {}", e.into_inner()))
+        }
+    })?;
+    deserializer.end().map_err(Reply::bad_body)?;
+    Ok(value)
+}

@@ -20,7 +20,7 @@ pub(crate) struct EnqueueError(pub(crate) String);
 
 /// Generates the destination numbers: a fixed address, or a zero-padded counter from a base.
 enum Destinations {
-    Fixed(Box<str>),
+    Fixed(Arc<str>),
     Counter {
         prefix: String,
         start: u128,
@@ -58,7 +58,7 @@ impl Destinations {
         })
     }
 
-    fn nth(&self, n: u64) -> Box<str> {
+    fn nth(&self, n: u64) -> Arc<str> {
         match self {
             Destinations::Fixed(fixed) => fixed.clone(),
             Destinations::Counter {
@@ -97,7 +97,7 @@ impl Store {
         let first = self.allocate_ids(req.count);
         let templated = req.body.contains("{n}");
         let shared_body: Arc<str> = Arc::from(req.body.as_str());
-        let source: Box<str> = req.source.as_str().into();
+        let source: Arc<str> = req.source.as_str().into();
         let per_shard_capacity = usize::try_from(req.count).unwrap_or(0) / SHARDS + 1;
         let mut per_shard: Vec<Vec<(u64, MessageRecord)>> = (0..SHARDS)
             .map(|_| Vec::with_capacity(per_shard_capacity))

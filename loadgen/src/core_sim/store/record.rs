@@ -13,10 +13,10 @@ const MAX_HISTORY: usize = 64;
 #[derive(Debug)]
 pub(crate) struct StoredMessage {
     pub(crate) kind: ItemKind,
-    pub(crate) source_addr: Box<str>,
+    pub(crate) source_addr: Arc<str>,
     pub(crate) source_ton: u8,
     pub(crate) source_npi: u8,
-    pub(crate) destination_addr: Box<str>,
+    pub(crate) destination_addr: Arc<str>,
     pub(crate) dest_ton: u8,
     pub(crate) dest_npi: u8,
     pub(crate) body: Arc<str>,
@@ -106,6 +106,16 @@ impl PartTracker {
     }
 }
 
+/// What status reports left on a message; boxed apart because most records of a large
+/// pre-loaded queue never get any.
+#[derive(Debug, Default)]
+pub(crate) struct Reports {
+    pub(crate) smsc_message_ids: Vec<String>,
+    pub(crate) parts: Option<PartTracker>,
+    pub(crate) history: Vec<HistoryEntry>,
+    pub(crate) history_dropped: u32,
+}
+
 /// A message in the store.
 #[derive(Debug)]
 pub(crate) struct MessageRecord {
@@ -119,10 +129,7 @@ pub(crate) struct MessageRecord {
     pub(crate) attempts: u32,
     pub(crate) deliver_after_ms: Option<i64>,
     pub(crate) lease_until_ms: i64,
-    pub(crate) smsc_message_ids: Vec<String>,
-    pub(crate) parts: Option<Box<PartTracker>>,
-    pub(crate) history: Vec<HistoryEntry>,
-    pub(crate) history_dropped: u32,
+    pub(crate) reports: Option<Box<Reports>>,
     pub(crate) updated_ms: i64,
 }
 
@@ -149,10 +156,7 @@ impl MessageRecord {
             attempts: 0,
             deliver_after_ms,
             lease_until_ms: 0,
-            smsc_message_ids: Vec::new(),
-            parts: None,
-            history: Vec::new(),
-            history_dropped: 0,
+            reports: None,
         }
     }
 
@@ -168,12 +172,23 @@ impl MessageRecord {
         self.generation
     }
 
+    /// The report data, created on first use.
+    pub(crate) fn reports_mut(&mut self) -> &mut Reports {
+        self.reports.get_or_insert_with(Default::default)
+    }
+
+    /// The per-part tracker of a multi-part send, if any.
+    pub(crate) fn parts(&self) -> Option<&PartTracker> {
+        self.reports.as_ref().and_then(|r| r.parts.as_ref())
+    }
+
     /// Appends to the status history (bounded).
     pub(crate) fn record_history(&mut self, entry: HistoryEntry) {
-        if self.history.len() < MAX_HISTORY {
-            self.history.push(entry);
+        let reports = self.reports_mut();
+        if reports.history.len() < MAX_HISTORY {
+            reports.history.push(entry);
         } else {
-            self.history_dropped = self.history_dropped.saturating_add(1);
+            reports.history_dropped = reports.history_dropped.saturating_add(1);
         }
     }
 
@@ -214,8 +229,12 @@ impl MessageRecord {
             delivery_attempts: self.attempts,
             lease_expires_at: (self.state == MsgState::Leased)
                 .then(|| format_millis(self.lease_until_ms)),
-            smsc_message_ids: self.smsc_message_ids.clone(),
-            part_states: self.parts.as_ref().map(|p| {
+            smsc_message_ids: self
+                .reports
+                .as_ref()
+                .map(|r| r.smsc_message_ids.clone())
+                .unwrap_or_default(),
+            part_states: self.parts().map(|p| {
                 p.states
                     .iter()
                     .map(|s| s.map_or("open", |s| s.as_str()).to_owned())
@@ -223,8 +242,12 @@ impl MessageRecord {
             }),
             created_at: format_millis(msg.created_ms),
             updated_at: format_millis(self.updated_ms),
-            history: self.history.clone(),
-            history_dropped: self.history_dropped,
+            history: self
+                .reports
+                .as_ref()
+                .map(|r| r.history.clone())
+                .unwrap_or_default(),
+            history_dropped: self.reports.as_ref().map_or(0, |r| r.history_dropped),
         }
     }
 }

@@ -60,7 +60,7 @@ impl Store {
         {
             let mut shard = lock(self.shard(id));
             let record = shard.get_mut(&id).ok_or(StatusError::UnknownId)?;
-            let declared_parts = record.parts.as_ref().map(|p| p.states.len() as u32);
+            let declared_parts = record.parts().map(|p| p.states.len() as u32);
             if let (Some(part), Some(total)) = (update.part, update.parts.or(declared_parts)) {
                 if part > total {
                     return Err(StatusError::Invalid(format!(
@@ -76,17 +76,16 @@ impl Store {
             let mut outcome = None;
             match status {
                 DeliveryStatus::Sent => {
+                    let reports = record.reports_mut();
                     if !update.smsc_message_ids.is_empty() {
-                        record.smsc_message_ids = update.smsc_message_ids.clone();
+                        reports.smsc_message_ids = update.smsc_message_ids.clone();
                     } else if let Some(one) = &update.smsc_message_id {
-                        record.smsc_message_ids = vec![one.clone()];
+                        reports.smsc_message_ids = vec![one.clone()];
                     }
                     if let Some(parts) = update.parts.filter(|&p| p > 1) {
-                        if record.parts.is_none() {
-                            record.parts = Some(Box::new(PartTracker {
-                                states: vec![None; parts as usize],
-                            }));
-                        }
+                        reports.parts.get_or_insert_with(|| PartTracker {
+                            states: vec![None; parts as usize],
+                        });
                     }
                     // A part receipt may have arrived first: keep its state.
                     if matches!(record.state, MsgState::Pending | MsgState::Leased) {
@@ -109,11 +108,13 @@ impl Store {
                     let total = update.parts.or(declared_parts).unwrap_or(1);
                     match update.part {
                         Some(part) if total > 1 => {
-                            let tracker = record.parts.get_or_insert_with(|| {
-                                Box::new(PartTracker {
-                                    states: vec![None; total as usize],
-                                })
-                            });
+                            let tracker =
+                                record
+                                    .reports_mut()
+                                    .parts
+                                    .get_or_insert_with(|| PartTracker {
+                                        states: vec![None; total as usize],
+                                    });
                             if let Some(slot) = tracker.states.get_mut(part as usize - 1) {
                                 *slot = Some(final_state);
                             }
