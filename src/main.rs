@@ -1,17 +1,26 @@
 //! `omnimessage-smpp`: the command line of the gateway.
 //!
 //! Commands:
+//! - `omnimessage-smpp --config FILE` (or `omnimessage-smpp` with `OMNIMESSAGE_SMPP_CONFIG=FILE`):
+//!   run the gateway until SIGTERM or SIGINT, then unbind every session, let answers in flight
+//!   arrive, and exit 0. A configuration or start-up error exits 1 with a message naming it.
 //! - `omnimessage-smpp config check FILE`: validate a configuration file, print the effective
 //!   configuration (environment overrides applied, passwords masked) and its warnings; exit 0 when
 //!   it is valid, 1 when it is not.
 //! - `omnimessage-smpp --version`.
 
+mod run;
+
 use std::process::ExitCode;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Environment variable naming the configuration file when `--config` is not given.
+const CONFIG_ENV: &str = "OMNIMESSAGE_SMPP_CONFIG";
+
 const USAGE: &str = "\
 usage:
+  omnimessage-smpp --config FILE       run the gateway (or set OMNIMESSAGE_SMPP_CONFIG=FILE)
   omnimessage-smpp config check FILE   validate FILE and print the effective configuration
   omnimessage-smpp --version           print the version
   omnimessage-smpp --help              print this help
@@ -31,6 +40,14 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         ["config", "check", path] => config_check(path),
+        ["--config" | "-c", path] => run::run(path),
+        [] => match std::env::var(CONFIG_ENV) {
+            Ok(path) if !path.is_empty() => run::run(&path),
+            _ => {
+                eprintln!("omnimessage-smpp: no configuration: pass --config FILE or set {CONFIG_ENV}\n\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
         _ => {
             eprintln!("omnimessage-smpp: unrecognised arguments {args:?}\n\n{USAGE}");
             ExitCode::from(2)

@@ -91,13 +91,11 @@ fn mt_goes_out_and_receipts_come_back() {
                     .any(|b| b.name == "carrier_a" && b.status == "connected")
         })
     }));
-    assert!(
-        gateway
-            .shared()
-            .health
-            .healthy
-            .load(std::sync::atomic::Ordering::Relaxed)
-    );
+    assert!(gateway
+        .shared()
+        .health
+        .healthy
+        .load(std::sync::atomic::Ordering::Relaxed));
     gateway.stop();
     gateway.wait().unwrap();
 }

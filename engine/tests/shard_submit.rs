@@ -83,7 +83,8 @@ fn submit_sm_reaches_the_core_and_returns_its_id() {
 
     // data_sm is forwarded like submit_sm.
     let mut tlvs = Tlvs::new();
-    tlvs.set_message_payload(Bytes::from_static(b"via data sm"));
+    tlvs.set_message_payload(Bytes::from_static(b"via data sm"))
+        .unwrap();
     let resp = client.request(Body::DataSm(DataSm {
         source_addr: LongAddress::new("MyBrand").unwrap(),
         destination_addr: LongAddress::new("61412345678").unwrap(),

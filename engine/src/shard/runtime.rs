@@ -247,9 +247,8 @@ async fn shard_main(
             )));
         }
     }
-    let beats = (index == 0).then(|| {
-        glommio::spawn_local(heartbeat::run(Rc::clone(&ctx), heartbeat))
-    });
+    let beats =
+        (index == 0).then(|| glommio::spawn_local(heartbeat::run(Rc::clone(&ctx), heartbeat)));
     let _ = ready.send(Ok(index));
     drop(ready);
 

@@ -81,7 +81,15 @@ pub fn start_gateway(toml: &str, shards: usize) -> Gateway {
     let loaded = smpp_config::Config::from_toml_str(toml).unwrap();
     let pool = core_pool(&loaded.config);
     let shared = Arc::new(Shared::new(loaded.config, shards, pool.client()));
-    let running = engine::shard::start(shared, RuntimeOptions { pin: false, heartbeat: Duration::from_millis(200), ..RuntimeOptions::new(shards) }).unwrap();
+    let running = engine::shard::start(
+        shared,
+        RuntimeOptions {
+            pin: false,
+            heartbeat: Duration::from_millis(200),
+            ..RuntimeOptions::new(shards)
+        },
+    )
+    .unwrap();
     Gateway {
         running: Some(running),
         pool: Some(pool),
