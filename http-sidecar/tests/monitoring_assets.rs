@@ -47,12 +47,7 @@ fn exposed_names() -> BTreeSet<String> {
     sidecar.stop();
     text.lines()
         .filter(|line| !line.starts_with('#') && !line.is_empty())
-        .map(|line| {
-            line.split(|c| c == '{' || c == ' ')
-                .next()
-                .unwrap()
-                .to_owned()
-        })
+        .map(|line| line.split(['{', ' ']).next().unwrap().to_owned())
         .collect()
 }
 
