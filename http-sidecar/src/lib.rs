@@ -9,10 +9,12 @@
 
 mod engine_view;
 pub mod exposition;
+mod http;
 pub mod metrics;
 mod server;
 pub mod status;
 pub mod view;
+pub mod web;
 
 pub use engine_view::EngineView;
 pub use exposition::Format;
@@ -21,3 +23,5 @@ pub use view::{
     BindIdentity, BindMode, BindView, CacheView, ControlError, CoreView, GatewayControl,
     GatewayInfo, GatewayView, ListenerView,
 };
+pub use web::logs::{LogBuffer, LogFilter, LogLine, RingLog};
+pub use web::{WebSettings, WebUi, DEFAULT_WEB_PORT};

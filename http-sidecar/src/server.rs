@@ -4,17 +4,17 @@
 //! 0.12 can lose a wake-up when several connections arrive at once, and the poll also lets
 //! [`Sidecar::stop`] end the workers without a special request.
 
-use std::io::Read;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde_json::json;
-use tiny_http::{Header, Method, Request, Response, Server};
+use tiny_http::{Method, Request, Server};
 
 use crate::exposition::{render, Format};
+use crate::http::{bound_addr, listen, read_body, reply, reply_json, request_header};
 use crate::status::{health_json, status_json, RateMeter};
 use crate::view::GatewayView;
 
@@ -69,16 +69,6 @@ impl std::fmt::Debug for Sidecar {
     }
 }
 
-/// Binds a listener whose accepted sockets have Nagle's algorithm off (Linux copies
-/// TCP_NODELAY to accepted sockets): tiny_http writes headers and body separately, and with
-/// Nagle on the body would wait for the client's delayed ACK.
-fn listen(addr: SocketAddr) -> std::io::Result<Server> {
-    let listener = TcpListener::bind(addr)?;
-    let socket = socket2::Socket::from(listener);
-    socket.set_tcp_nodelay(true)?;
-    Server::from_listener(TcpListener::from(socket), None).map_err(std::io::Error::other)
-}
-
 struct Context {
     view: Arc<dyn GatewayView>,
     rates: RateMeter,
@@ -92,10 +82,7 @@ impl Sidecar {
         view: Arc<dyn GatewayView>,
     ) -> std::io::Result<Sidecar> {
         let server = Arc::new(listen(settings.addr)?);
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| std::io::Error::other("listener has no IP address"))?;
+        let addr = bound_addr(&server)?;
         let stop = Arc::new(AtomicBool::new(false));
         let context = Arc::new(Context {
             view,
@@ -155,52 +142,8 @@ fn serve(server: &Server, stop: &AtomicBool, context: &Context) {
     }
 }
 
-fn header(name: &str, value: &str) -> Option<Header> {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
-}
-
-fn reply(request: Request, status: u16, content_type: &str, body: Vec<u8>, extra: &[(&str, &str)]) {
-    // A Content-Length rather than tiny_http's chunking of bodies over 32 KiB: every answer is
-    // complete in memory already, and simple clients (and load balancers) read it directly.
-    let mut response = Response::from_data(body)
-        .with_status_code(status)
-        .with_chunked_threshold(usize::MAX);
-    for (name, value) in [
-        ("Content-Type", content_type),
-        ("Cache-Control", "no-store"),
-    ]
-    .iter()
-    .chain(extra)
-    {
-        if let Some(header) = header(name, value) {
-            response.add_header(header);
-        }
-    }
-    if let Err(error) = request.respond(response) {
-        log::debug!("metrics client went away: {error}");
-    }
-}
-
-fn reply_json(request: Request, status: u16, body: &serde_json::Value, extra: &[(&str, &str)]) {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
-    reply(request, status, "application/json", bytes, extra);
-}
-
-/// Reads at most `limit` + 1 bytes of the body; true when it fits in `limit`.
-fn body_within(request: &mut Request, limit: usize) -> bool {
-    if request.body_length().is_some_and(|length| length > limit) {
-        return false;
-    }
-    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
-    let mut sink = Vec::new();
-    match request.as_reader().take(cap).read_to_end(&mut sink) {
-        Ok(read) => read <= limit,
-        Err(_) => false,
-    }
-}
-
 fn handle(context: &Context, mut request: Request) {
-    if !body_within(&mut request, context.max_request_body) {
+    if read_body(&mut request, context.max_request_body).is_none() {
         let body = json!({
             "error": format!("request body larger than {} bytes", context.max_request_body)
         });
@@ -214,12 +157,7 @@ fn handle(context: &Context, mut request: Request) {
     let path = request.url().split('?').next().unwrap_or("").to_owned();
     match path.as_str() {
         "/metrics" => {
-            let accept = request
-                .headers()
-                .iter()
-                .find(|h| h.field.equiv("Accept"))
-                .map(|h| h.value.as_str().to_owned());
-            let format = Format::negotiate(accept.as_deref());
+            let format = Format::negotiate(request_header(&request, "Accept"));
             match render(&context.view, format) {
                 Ok(text) => reply(request, 200, format.content_type(), text.into_bytes(), &[]),
                 Err(_) => {
