@@ -57,6 +57,22 @@ impl RateMeter {
         }
         sample.tps
     }
+
+    /// Forgets binds that are gone (deleted at runtime), so the table stays as big as the
+    /// configuration.
+    pub fn retain(&self, binds: &[BindView]) {
+        let mut samples = match self.samples.lock() {
+            Ok(samples) => samples,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if samples.len() > binds.len() {
+            samples.retain(|(mode, name), _| {
+                binds
+                    .iter()
+                    .any(|b| b.identity.mode == *mode && b.identity.name == *name)
+            });
+        }
+    }
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -146,6 +162,7 @@ pub fn status_json(view: &dyn GatewayView, rates: &RateMeter) -> Value {
         .iter()
         .map(|bind| bind_json(bind, rates.tps(bind, now), now))
         .collect();
+    rates.retain(&binds);
     let listener = view.listener();
     let core = view.core();
     let (ok, errors) = core

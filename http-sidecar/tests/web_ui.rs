@@ -310,3 +310,23 @@ fn logs_are_listed_filtered_streamed_and_cleared() {
     drop(reader);
     ui.web.stop();
 }
+
+#[test]
+fn page_scripts_parse() {
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/assets");
+    for script in ["status.js", "logs.js"] {
+        let Ok(output) = std::process::Command::new("node")
+            .arg("--check")
+            .arg(assets.join(script))
+            .output()
+        else {
+            eprintln!("node not installed: {script} not checked");
+            return;
+        };
+        assert!(
+            output.status.success(),
+            "{script}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
