@@ -11,10 +11,25 @@ use smpp_loadgen::core_sim::{EnqueueRequest, Stats};
 use smpp_loadgen::smsc::{Faults, MoConfig, SmscConfig, SmscSim};
 
 fn config(api: &str, carrier_port: u16, tps: u32) -> String {
+    let cache = temp_dir();
+    config_with_cache(api, carrier_port, tps, &cache)
+}
+
+fn temp_dir() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir()
+        .join(format!("omsmpp-shard-client-{}-{n}", std::process::id()))
+        .display()
+        .to_string()
+}
+
+fn config_with_cache(api: &str, carrier_port: u16, tps: u32, cache: &str) -> String {
     format!(
         r#"
 api_base_url = "{api}"
 smsc_name = "gw_test"
+cache_dir = "{cache}"
 [[binds]]
 name = "carrier_a"
 bind_type = "transceiver"
@@ -195,4 +210,43 @@ fn the_bind_reconnects_after_the_carrier_drops_it() {
     assert_eq!(core_stats(&core).sent, 12);
     gateway.stop();
     gateway.wait().unwrap();
+}
+
+#[test]
+fn a_receipt_after_a_restart_is_matched_through_the_durable_map() {
+    let core = core_sim();
+    let carrier = SmscSim::start(SmscConfig {
+        receipt_delay: Duration::from_secs(2),
+        ..SmscConfig::default()
+    })
+    .unwrap();
+    let cache = temp_dir();
+    let toml = config_with_cache(&core.base_url(), carrier.local_addr().port(), 100, &cache);
+    let mut request = EnqueueRequest::new("carrier_a", 1);
+    request.registered_delivery = true;
+    sim_post(&core, "/admin/enqueue", &request);
+    {
+        let gateway = start_gateway(&toml, 1);
+        assert!(eventually(Duration::from_secs(10), || core_stats(&core)
+            .sent
+            == 1));
+        // Stop before the receipt (2 s later) arrives.
+        gateway.stop();
+        gateway.wait().unwrap();
+    }
+    assert_eq!(carrier.stats().receipts_sent, 0, "{:?}", carrier.stats());
+    let gateway = start_gateway(&toml, 1);
+    assert!(
+        eventually(Duration::from_secs(15), || core_stats(&core)
+            .final_states
+            .get("delivered")
+            == Some(&1)),
+        "core: {:?}\ncarrier: {:?}",
+        core_stats(&core),
+        carrier.stats()
+    );
+    assert_eq!(core_stats(&core).unmatched_receipts, 0);
+    gateway.stop();
+    gateway.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&cache);
 }

@@ -123,11 +123,29 @@ impl ClientConnection {
             }
             None => {
                 let post = receipt.unmatched(&self.bind_context());
+                let smsc_name = self.ctx.shared.config.smsc_name.clone();
                 glommio::spawn_local(async move {
-                    let status = match ctx.core.post_delivery_receipt(post).await {
-                        Ok(_) => CommandStatus::ESME_ROK,
+                    // After a restart or reconnect only the durable map knows the id.
+                    let durable = match &ctx.receipts {
+                        Some(store) => store.lookup(&receipt.carrier_message_id).await,
+                        None => None,
+                    };
+                    let outcome = match durable {
+                        Some(core) => {
+                            let context = crate::translate::BindContext {
+                                bind_name: &name,
+                                smsc_name: &smsc_name,
+                                now: std::time::SystemTime::now(),
+                            };
+                            let update = receipt_update(&receipt, core.part, core.parts, &context);
+                            ctx.core.put_delivery_status(&core.core_id, update).await
+                        }
+                        None => ctx.core.post_delivery_receipt(post).await.map(|_| ()),
+                    };
+                    let status = match outcome {
+                        Ok(()) => CommandStatus::ESME_ROK,
                         Err(error) => {
-                            log::warn!("{name}: unmatched receipt not taken by the core: {error}");
+                            log::warn!("{name}: receipt not taken by the core: {error}");
                             CommandStatus::ESME_RSYSERR
                         }
                     };

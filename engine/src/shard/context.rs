@@ -58,6 +58,8 @@ pub(crate) struct ShardContext {
     pub(crate) shared: Arc<Shared>,
     /// This shard's handle on the core pool.
     pub(crate) core: CoreClient,
+    /// The durable receipt map (only on shards that run client binds, disc storage).
+    pub(crate) receipts: Option<super::receipts::ReceiptStore>,
     /// Bound receiver/transceiver sessions per server bind (for the delivery pollers).
     pub(crate) receivers: RefCell<super::deliveries::Receivers>,
     connections: RefCell<Connections>,
@@ -67,6 +69,25 @@ pub(crate) struct ShardContext {
 struct Connections {
     next_id: u64,
     handles: HashMap<u64, ConnectionHandle>,
+}
+
+/// Starts the shard's receipt store when it runs client binds and the cache is on disc.
+fn receipt_store(index: usize, shared: &Shared) -> Option<super::receipts::ReceiptStore> {
+    let runs_client_binds = shared
+        .peers
+        .client_binds
+        .iter()
+        .any(|bind| bind.home_shard == index && bind.config.enabled);
+    let on_disc = shared.config.cache_storage_type == smpp_config::CacheStorageType::Disc;
+    if !runs_client_binds || !on_disc {
+        return None;
+    }
+    let dir = shared
+        .config
+        .cache_dir
+        .join("receipts")
+        .join(format!("shard-{index}"));
+    super::receipts::ReceiptStore::start(dir, index)
 }
 
 impl std::fmt::Debug for ShardContext {
@@ -82,6 +103,7 @@ impl ShardContext {
         Self {
             index,
             core: shared.core.clone(),
+            receipts: receipt_store(index, &shared),
             receivers: RefCell::new(HashMap::new()),
             shared,
             connections: RefCell::new(Connections::default()),

@@ -21,6 +21,7 @@ mod idmap;
 mod mailbox;
 mod mt;
 mod partner;
+mod receipts;
 mod runtime;
 mod server;
 mod shared;

@@ -336,6 +336,16 @@ impl ClientConnection {
                 part: u8::try_from(index + 1).unwrap_or(u8::MAX),
                 parts: u8::try_from(parts).unwrap_or(u8::MAX),
             };
+            if let Some(store) = &self.ctx.receipts {
+                store.record(
+                    &response.message_id,
+                    crate::store::CoreRef {
+                        core_id: mapped.core_id.clone(),
+                        part: mapped.part,
+                        parts: mapped.parts,
+                    },
+                );
+            }
             self.idmap
                 .borrow_mut()
                 .insert(&response.message_id, mapped, Instant::now());
