@@ -1,10 +1,12 @@
-//! The gateway's HTTP sidecar: Prometheus `/metrics`, JSON `/status` and `/health`, served by
-//! tiny_http on threads of its own.
+//! The gateway's HTTP sidecar: Prometheus `/metrics`, JSON `/status` and `/health` ([`Sidecar`],
+//! `[metrics]` port) and the operator web UI ([`WebUi`], `[web]` port), served by tiny_http on
+//! threads of their own.
 //!
 //! The sidecar reads the gateway only through [`GatewayView`] snapshots (atomics and published
 //! configuration, never a lock the shards take) and renders every metric at scrape time. The
 //! engine's implementation is [`EngineView`]; tests implement the trait over counters they move
-//! themselves.
+//! themselves. Commands from the UI go out through [`GatewayControl`]; the Logs page reads a
+//! [`LogBuffer`] that a [`RingLog`] around the gateway's logger fills.
 #![warn(missing_docs)]
 
 mod engine_view;

@@ -29,7 +29,7 @@ pub struct RateMeter {
 
 impl RateMeter {
     /// The bind's messages per second at `now_ms`, measured since the previous sample at least
-    /// [`TPS_WINDOW_MS`] old (0 on the first look).
+    /// one second old (0 on the first look).
     pub fn tps(&self, bind: &BindView, now_ms: i64) -> f64 {
         let total = bind
             .stats

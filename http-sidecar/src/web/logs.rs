@@ -202,7 +202,8 @@ pub struct RingLog<L> {
 }
 
 impl<L: Log> RingLog<L> {
-    /// Wraps `inner`; install the result with `log::set_boxed_logger`.
+    /// Wraps `inner`; install the result with `log::set_boxed_logger` (and `log::set_max_level`
+    /// as for the inner logger).
     pub fn new(inner: L, buffer: Arc<LogBuffer>) -> Self {
         Self { inner, buffer }
     }
