@@ -7,8 +7,12 @@
 //! - `omnimessage-smpp config check FILE`: validate a configuration file, print the effective
 //!   configuration (environment overrides applied, passwords masked) and its warnings; exit 0 when
 //!   it is valid, 1 when it is not.
+//! - `omnimessage-smpp demo`: the embedded default: core and carrier simulators, the gateway on
+//!   `config/examples/demo.toml` and a partner load through it, with an HDR latency report.
 //! - `omnimessage-smpp --version`.
 
+mod demo;
+mod gateway;
 mod run;
 
 use std::process::ExitCode;
@@ -20,6 +24,9 @@ const CONFIG_ENV: &str = "OMNIMESSAGE_SMPP_CONFIG";
 
 const USAGE: &str = "\
 usage:
+  omnimessage-smpp demo [--messages N] [--rate N]
+                                       run the whole flow locally: core and carrier simulators,
+                                       the gateway and a partner load, then an HDR latency report
   omnimessage-smpp --config FILE       run the gateway (or set OMNIMESSAGE_SMPP_CONFIG=FILE)
   omnimessage-smpp config check FILE   validate FILE and print the effective configuration
   omnimessage-smpp --version           print the version
@@ -40,6 +47,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         ["config", "check", path] => config_check(path),
+        ["demo", rest @ ..] => demo::demo(rest),
         ["--config" | "-c", path] => run::run(path),
         [] => match std::env::var(CONFIG_ENV) {
             Ok(path) if !path.is_empty() => run::run(&path),

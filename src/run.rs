@@ -1,13 +1,12 @@
-//! The run mode: load the configuration, install the logger, start the core pool and the
-//! shards, wait for SIGTERM/SIGINT, stop in order.
+//! The run mode: load the configuration, install the logger, start the gateway, wait for
+//! SIGTERM/SIGINT, stop in order.
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use engine::coreclient::{CoreClientConfig, CorePool};
-use engine::shard::{RuntimeOptions, Shared, SHUTDOWN_GRACE};
+use crate::gateway::Gateway;
 
 /// Runs the gateway with the configuration at `path`; returns the process exit code.
 pub(crate) fn run(path: &str) -> ExitCode {
@@ -20,59 +19,29 @@ pub(crate) fn run(path: &str) -> ExitCode {
     };
     let config = loaded.config;
     // The logger comes first: glommio reports memlock trouble only through `log`.
-    let filter = engine::logger::filter_from_env(engine::logger::level_filter(config.log_level));
-    engine::logger::init(filter, engine::logger::format_of(config.log_format));
+    install_logger(&config);
     for warning in &loaded.warnings {
         log::warn!("config: {warning}");
     }
-
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        if let Err(error) = signal_hook::flag::register(signal, Arc::clone(&stop)) {
-            log::error!("cannot install the handler of signal {signal}: {error}");
-            return ExitCode::FAILURE;
-        }
-    }
-
-    let mut core = CoreClientConfig::new(config.api_base_url.as_str(), config.smsc_name.clone());
-    core.threads = usize::from(config.api_pool_threads).max(1);
-    core.connect_timeout = config.api_connect_timeout;
-    core.send_timeout = config.api_send_timeout;
-    core.recv_timeout = config.api_recv_timeout;
-    core.verify_ssl_peer = config.verify_ssl_peer;
-    let pool = match CorePool::start(&core) {
-        Ok(pool) => pool,
-        Err(error) => {
-            log::error!("cannot start the core API client: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Some(stop) = stop_on_signals() else {
+        return ExitCode::FAILURE;
     };
-
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    let shards = config.shards.resolve(cpus);
     let smsc_name = config.smsc_name.clone();
-    let shared = Arc::new(Shared::new(config, shards, pool.client()));
-    let running = match engine::shard::start(shared, RuntimeOptions::new(shards)) {
-        Ok(running) => running,
+    let gateway = match Gateway::start(config) {
+        Ok(gateway) => gateway,
         Err(error) => {
-            log::error!("cannot start: {error}");
-            pool.shutdown_within(Duration::from_secs(1));
+            log::error!("{error}");
             return ExitCode::FAILURE;
         }
     };
     log::info!(
-        "omnimessage-smpp {} running as {smsc_name} on {shards} shard(s)",
-        env!("CARGO_PKG_VERSION")
+        "omnimessage-smpp {} running as {smsc_name} on {} shard(s)",
+        env!("CARGO_PKG_VERSION"),
+        gateway.shards()
     );
-    while !stop.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for(&stop);
     log::info!("stop requested: unbinding sessions");
-    running.stop();
-    let result = running.wait();
-    // Status reports queued by the shards' last moments still go out.
-    pool.shutdown_within(SHUTDOWN_GRACE);
-    match result {
+    match gateway.stop() {
         Ok(()) => {
             log::info!("stopped");
             ExitCode::SUCCESS
@@ -81,5 +50,31 @@ pub(crate) fn run(path: &str) -> ExitCode {
             log::error!("stopped with an error: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Installs the gateway's logger: level from `RUST_LOG` or the config, text or JSON lines.
+pub(crate) fn install_logger(config: &smpp_config::Config) {
+    let filter = engine::logger::filter_from_env(engine::logger::level_filter(config.log_level));
+    engine::logger::init(filter, engine::logger::format_of(config.log_format));
+}
+
+/// A flag raised by SIGTERM or SIGINT; `None` (after logging why) if the handlers cannot be
+/// installed.
+pub(crate) fn stop_on_signals() -> Option<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        if let Err(error) = signal_hook::flag::register(signal, Arc::clone(&stop)) {
+            log::error!("cannot install the handler of signal {signal}: {error}");
+            return None;
+        }
+    }
+    Some(stop)
+}
+
+/// Blocks until `stop` is raised.
+pub(crate) fn wait_for(stop: &AtomicBool) {
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
