@@ -34,7 +34,7 @@ impl Gateway {
 
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
         let shards = config.shards.resolve(cpus);
-        let metrics = config.metrics.clone();
+        let metrics = config.metrics;
         let shared = Arc::new(Shared::new(config, shards, pool.client()));
         let running = match engine::shard::start(Arc::clone(&shared), RuntimeOptions::new(shards)) {
             Ok(running) => running,
