@@ -1,19 +1,35 @@
 //! `omnimessage-smpp`: the command line of the gateway.
 //!
 //! Commands:
+//! - `omnimessage-smpp --config FILE` (or `omnimessage-smpp` with `OMNIMESSAGE_SMPP_CONFIG=FILE`):
+//!   run the gateway until SIGTERM or SIGINT, then unbind every session, let answers in flight
+//!   arrive, and exit 0. A configuration or start-up error exits 1 with a message naming it.
 //! - `omnimessage-smpp config check FILE`: validate a configuration file, print the effective
 //!   configuration (environment overrides applied, passwords masked) and its warnings; exit 0 when
 //!   it is valid, 1 when it is not.
 //! - `omnimessage-smpp config import runtime.exs`: convert the original gateway's Elixir
 //!   configuration into our TOML on stdout; notes and unknown keys go to stderr.
+//! - `omnimessage-smpp demo`: the embedded default: core and carrier simulators, the gateway on
+//!   `config/examples/demo.toml` and a partner load through it, with an HDR latency report.
 //! - `omnimessage-smpp --version`.
+
+mod demo;
+mod gateway;
+mod run;
 
 use std::process::ExitCode;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Environment variable naming the configuration file when `--config` is not given.
+const CONFIG_ENV: &str = "OMNIMESSAGE_SMPP_CONFIG";
+
 const USAGE: &str = "\
 usage:
+  omnimessage-smpp demo [--messages N] [--rate N]
+                                       run the whole flow locally: core and carrier simulators,
+                                       the gateway and a partner load, then an HDR latency report
+  omnimessage-smpp --config FILE       run the gateway (or set OMNIMESSAGE_SMPP_CONFIG=FILE)
   omnimessage-smpp config check FILE   validate FILE and print the effective configuration
   omnimessage-smpp config import EXS   convert an Elixir runtime.exs of the original gateway to TOML
   omnimessage-smpp --version           print the version
@@ -35,6 +51,15 @@ fn main() -> ExitCode {
         }
         ["config", "check", path] => config_check(path),
         ["config", "import", path] => config_import(path),
+        ["demo", rest @ ..] => demo::demo(rest),
+        ["--config" | "-c", path] => run::run(path),
+        [] => match std::env::var(CONFIG_ENV) {
+            Ok(path) if !path.is_empty() => run::run(&path),
+            _ => {
+                eprintln!("omnimessage-smpp: no configuration: pass --config FILE or set {CONFIG_ENV}\n\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
         _ => {
             eprintln!("omnimessage-smpp: unrecognised arguments {args:?}\n\n{USAGE}");
             ExitCode::from(2)

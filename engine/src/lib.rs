@@ -7,7 +7,11 @@
 
 pub mod cache;
 pub mod coreclient;
+pub mod logger;
 pub mod proto;
+pub mod ratelimit;
 pub mod session;
+pub mod shard;
+pub mod stats;
 pub mod store;
 pub mod translate;

@@ -1,0 +1,137 @@
+//! What one shard knows: its index, the shared state, and the connections it runs.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use core_api::InsertResponse;
+
+use super::mailbox::MailboxSender;
+use super::shared::Shared;
+use crate::coreclient::{CoreClient, CoreError};
+use crate::proto::CommandId;
+use crate::session::SequenceNumber;
+
+/// A message to a connection task from elsewhere on its shard.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// Unbind and close (shutdown or an operator's disconnect).
+    Unbind,
+    /// Deliver these parts of core message `core_id` to the partner.
+    Deliver {
+        core_id: String,
+        parts: Vec<crate::proto::DeliverSm>,
+    },
+    /// The core answered the insert of the partner's request `seq`.
+    Inserted {
+        seq: SequenceNumber,
+        request: CommandId,
+        result: Result<InsertResponse, CoreError>,
+    },
+}
+
+/// How the shard reaches one of its connections: a way to ask it to unbind.
+pub(crate) struct ConnectionHandle {
+    unbind: Box<dyn Fn()>,
+}
+
+impl ConnectionHandle {
+    /// A handle that sends `message()` to the connection's mailbox to make it unbind.
+    pub(crate) fn new<M: 'static>(sender: MailboxSender<M>, message: fn() -> M) -> Self {
+        Self {
+            unbind: Box::new(move || {
+                let _ = sender.send(message());
+            }),
+        }
+    }
+}
+
+impl std::fmt::Debug for ConnectionHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConnectionHandle")
+    }
+}
+
+/// One shard's view of the gateway.
+pub(crate) struct ShardContext {
+    pub(crate) index: usize,
+    pub(crate) shared: Arc<Shared>,
+    /// This shard's handle on the core pool.
+    pub(crate) core: CoreClient,
+    /// The durable receipt map (only on shards that run client binds, disc storage).
+    pub(crate) receipts: Option<super::receipts::ReceiptStore>,
+    /// Bound receiver/transceiver sessions per server bind (for the delivery pollers).
+    pub(crate) receivers: RefCell<super::deliveries::Receivers>,
+    connections: RefCell<Connections>,
+}
+
+#[derive(Debug, Default)]
+struct Connections {
+    next_id: u64,
+    handles: HashMap<u64, ConnectionHandle>,
+}
+
+/// Starts the shard's receipt store when it runs client binds and the cache is on disc.
+fn receipt_store(index: usize, shared: &Shared) -> Option<super::receipts::ReceiptStore> {
+    let runs_client_binds = shared
+        .peers
+        .client_binds
+        .iter()
+        .any(|bind| bind.home_shard == index && bind.config.enabled);
+    let on_disc = shared.config.cache_storage_type == smpp_config::CacheStorageType::Disc;
+    if !runs_client_binds || !on_disc {
+        return None;
+    }
+    let dir = shared
+        .config
+        .cache_dir
+        .join("receipts")
+        .join(format!("shard-{index}"));
+    super::receipts::ReceiptStore::start(dir, index)
+}
+
+impl std::fmt::Debug for ShardContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShardContext")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ShardContext {
+    pub(crate) fn new(index: usize, shared: Arc<Shared>) -> Self {
+        Self {
+            index,
+            core: shared.core.clone(),
+            receipts: receipt_store(index, &shared),
+            receivers: RefCell::new(HashMap::new()),
+            shared,
+            connections: RefCell::new(Connections::default()),
+        }
+    }
+
+    /// Registers a connection; the id unregisters it.
+    pub(crate) fn register(&self, handle: ConnectionHandle) -> u64 {
+        let mut connections = self.connections.borrow_mut();
+        connections.next_id += 1;
+        let id = connections.next_id;
+        connections.handles.insert(id, handle);
+        id
+    }
+
+    pub(crate) fn unregister(&self, id: u64) {
+        self.connections.borrow_mut().handles.remove(&id);
+    }
+
+    /// Asks every connection of this shard to unbind.
+    pub(crate) fn unbind_all(&self) {
+        for handle in self.connections.borrow().handles.values() {
+            (handle.unbind)();
+        }
+    }
+
+    /// Connections running on this shard.
+    pub(crate) fn connection_count(&self) -> usize {
+        self.connections.borrow().handles.len()
+    }
+}

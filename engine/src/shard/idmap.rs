@@ -1,0 +1,122 @@
+//! Carrier message id -> core message id, for matching receipts to the messages they report.
+//!
+//! In memory on the client bind's home shard, bounded in size and age. This stands in for the
+//! fjall-backed map of `engine::store` (same keys, same lookups) until that lands; losing it
+//! on a restart only sends the late receipts to `POST /api/delivery_receipts`.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use crate::proto::message_id::{self, MessageIdKey};
+
+/// What a carrier id maps to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MappedPart {
+    /// The core's message id.
+    pub(crate) core_id: String,
+    /// This part's number (1-based).
+    pub(crate) part: u8,
+    /// How many parts the message was sent in.
+    pub(crate) parts: u8,
+}
+
+/// The bounded map.
+#[derive(Debug)]
+pub(crate) struct IdMap {
+    entries: HashMap<MessageIdKey, MappedPart>,
+    order: VecDeque<(Instant, MessageIdKey)>,
+    ttl: Duration,
+    capacity: usize,
+}
+
+impl IdMap {
+    /// Default age limit of a mapping: receipts later than this go unmatched.
+    pub(crate) const DEFAULT_TTL: Duration = Duration::from_secs(72 * 3600);
+    /// Default most mappings held per bind.
+    pub(crate) const DEFAULT_CAPACITY: usize = 2_000_000;
+
+    pub(crate) fn new(ttl: Duration, capacity: usize) -> Self {
+        Self {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+            ttl,
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Records the carrier's id for one part (both readings of an all-digit id).
+    pub(crate) fn insert(&mut self, carrier_id: &str, mapped: MappedPart, now: Instant) {
+        let Some(keys) = message_id::keys(carrier_id) else {
+            return;
+        };
+        for key in keys.iter() {
+            if self.entries.insert(key.clone(), mapped.clone()).is_none() {
+                self.order.push_back((now, key.clone()));
+            }
+        }
+        self.expire(now);
+    }
+
+    /// The part a receipt's id refers to.
+    pub(crate) fn get(&mut self, receipt_id: &str, now: Instant) -> Option<MappedPart> {
+        self.expire(now);
+        message_id::find(receipt_id, |_, key| self.entries.get(key).cloned())
+    }
+
+    /// Mappings held.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn expire(&mut self, now: Instant) {
+        while let Some((at, _)) = self.order.front() {
+            let too_old = now.saturating_duration_since(*at) > self.ttl;
+            if !too_old && self.order.len() <= self.capacity {
+                break;
+            }
+            if let Some((_, key)) = self.order.pop_front() {
+                self.entries.remove(&key);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn part(id: &str) -> MappedPart {
+        MappedPart {
+            core_id: id.to_owned(),
+            part: 1,
+            parts: 1,
+        }
+    }
+
+    #[test]
+    fn receipt_ids_match_in_other_notations() {
+        let mut map = IdMap::new(IdMap::DEFAULT_TTL, 100);
+        let now = Instant::now();
+        map.insert("0A1B", part("7"), now);
+        assert_eq!(map.get("a1b", now).unwrap().core_id, "7");
+        // A carrier that answers in hex and receipts in decimal (0x12 = 18).
+        map.insert("12", part("8"), now);
+        assert_eq!(map.get("18", now).unwrap().core_id, "8");
+        assert!(map.get("nope", now).is_none());
+    }
+
+    #[test]
+    fn old_and_excess_entries_go() {
+        let mut map = IdMap::new(Duration::from_secs(10), 2);
+        let t0 = Instant::now();
+        map.insert("abc1", part("1"), t0);
+        map.insert("abc2", part("2"), t0);
+        map.insert("abc3", part("3"), t0);
+        assert!(map.get("abc1", t0).is_none(), "capacity evicts the oldest");
+        assert!(map.get("abc3", t0).is_some());
+        assert!(map.get("abc3", t0 + Duration::from_secs(11)).is_none());
+        assert_eq!(map.len(), 0);
+    }
+}

@@ -1,0 +1,144 @@
+//! [`GatewayView`] over the engine's shared state: every value is an atomic load or a field of
+//! the immutable configuration snapshot, so a scrape never waits for a shard.
+//!
+//! What the engine does not publish yet is reported as unknown (`None`) or zero and is listed
+//! in docs/MONITORING.md: window occupancy, a bind's last error, the cache counters and the
+//! time of the last accepted heartbeat.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use engine::shard::Shared;
+
+use crate::view::{
+    now_millis, BindIdentity, BindMode, BindView, CacheView, CoreView, GatewayInfo, GatewayView,
+    ListenerView,
+};
+
+/// The engine's runtime state as a [`GatewayView`].
+#[derive(Debug)]
+pub struct EngineView {
+    shared: Arc<Shared>,
+    started_at_ms: i64,
+    version: String,
+}
+
+impl EngineView {
+    /// A view of `shared`, counting uptime from now.
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Self {
+            shared,
+            started_at_ms: now_millis(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+
+    /// Reports `version` instead of this crate's version (the binary's, say).
+    pub fn with_version(mut self, version: impl Into<String>) -> Self {
+        self.version = version.into();
+        self
+    }
+}
+
+impl GatewayView for EngineView {
+    fn binds(&self) -> Vec<BindView> {
+        let peers = &self.shared.peers;
+        let listen = &self.shared.config.listen;
+        let clients = peers.client_binds.iter().map(|bind| {
+            let config = &bind.config;
+            BindView {
+                identity: BindIdentity {
+                    name: config.name.clone(),
+                    mode: BindMode::Client,
+                    host: config.host.clone(),
+                    port: config.port,
+                    bind_type: Some(config.bind_type.as_str().to_owned()),
+                    system_id: config.system_id.clone(),
+                },
+                enabled: config.enabled,
+                stats: bind.stats.snapshot(),
+                cache: CacheView {
+                    enabled: config.cache_enabled,
+                    ..CacheView::default()
+                },
+                tps_limit: config.tps_limit,
+                window_size: config.window_size,
+                in_flight: None,
+                last_error: None,
+            }
+        });
+        let servers = peers.server_binds.iter().map(|bind| {
+            let config = &bind.config;
+            BindView {
+                identity: BindIdentity {
+                    name: config.name.clone(),
+                    mode: BindMode::Server,
+                    host: listen.host.to_string(),
+                    port: listen.port,
+                    bind_type: None,
+                    system_id: config.system_id.clone(),
+                },
+                enabled: true,
+                stats: bind.stats.snapshot(),
+                cache: CacheView {
+                    enabled: config.cache_enabled,
+                    ..CacheView::default()
+                },
+                tps_limit: config.tps_limit,
+                window_size: config.window_size,
+                in_flight: None,
+                last_error: None,
+            }
+        });
+        clients.chain(servers).collect()
+    }
+
+    fn core(&self) -> CoreView {
+        let health = &self.shared.health;
+        let load = |value: &std::sync::atomic::AtomicU64| value.load(Ordering::Relaxed);
+        CoreView {
+            api_base_url: self.shared.config.api_base_url.as_str().to_owned(),
+            healthy: health.healthy.load(Ordering::Relaxed),
+            health_checks: load(&health.probes),
+            health_check_failures: load(&health.failures),
+            last_probe_latency_us: load(&health.last_latency_us),
+            last_heartbeat_ms: None,
+            registrations: load(&health.registrations),
+            pool: self.shared.core.stats(),
+        }
+    }
+
+    fn listener(&self) -> ListenerView {
+        let listen = &self.shared.config.listen;
+        let stats = &self.shared.listener;
+        let load = |value: &std::sync::atomic::AtomicU64| value.load(Ordering::Relaxed);
+        ListenerView {
+            enabled: listen.enabled,
+            host: listen.host.to_string(),
+            port: listen.port,
+            max_connections: listen.max_connections,
+            open_connections: self.shared.open_connections(),
+            accepted: load(&stats.accepted),
+            refused_max_connections: load(&stats.refused_max_connections),
+            refused_ip: load(&stats.refused_ip),
+            bind_refused: load(&stats.bind_refused),
+        }
+    }
+
+    fn info(&self) -> GatewayInfo {
+        GatewayInfo {
+            version: self.version.clone(),
+            smsc_name: self.shared.config.smsc_name.clone(),
+            started_at_ms: self.started_at_ms,
+            shards: self.shared.shards,
+        }
+    }
+
+    fn liveness(&self) -> Result<(), String> {
+        if self.shared.stopping() {
+            Err("the gateway is stopping".to_owned())
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! The gateway's HTTP sidecar: Prometheus `/metrics`, JSON `/status` and `/health` ([`Sidecar`],
+//! `[metrics]` port) and the operator web UI ([`WebUi`], `[web]` port), served by tiny_http on
+//! threads of their own.
+//!
+//! The sidecar reads the gateway only through [`GatewayView`] snapshots (atomics and published
+//! configuration, never a lock the shards take) and renders every metric at scrape time. The
+//! engine's implementation is [`EngineView`]; tests implement the trait over counters they move
+//! themselves. Commands from the UI go out through [`GatewayControl`]; the Logs page reads a
+//! [`LogBuffer`] that a [`RingLog`] around the gateway's logger fills.
+#![warn(missing_docs)]
+
+mod engine_view;
+pub mod exposition;
+mod http;
+pub mod metrics;
+mod server;
+pub mod status;
+pub mod view;
+pub mod web;
+
+pub use engine_view::EngineView;
+pub use exposition::Format;
+pub use server::{Sidecar, SidecarSettings, DEFAULT_METRICS_PORT};
+pub use view::{
+    BindIdentity, BindMode, BindView, CacheView, ControlError, CoreView, GatewayControl,
+    GatewayInfo, GatewayView, ListenerView,
+};
+pub use web::logs::{LogBuffer, LogFilter, LogLine, RingLog};
+pub use web::{WebSettings, WebUi, DEFAULT_WEB_PORT};

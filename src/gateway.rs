@@ -1,0 +1,92 @@
+//! Starting and stopping a whole gateway in this process: the core API pool, the shards and the
+//! metrics sidecar, in that order, and the reverse on the way down. Shared by the run mode and the
+//! demo.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use engine::coreclient::{CoreClientConfig, CorePool};
+use engine::shard::{Running, RuntimeOptions, Shared, SHUTDOWN_GRACE};
+use http_sidecar::{EngineView, Sidecar, SidecarSettings};
+use smpp_config::Config;
+
+/// A running gateway.
+pub(crate) struct Gateway {
+    pool: CorePool,
+    running: Running,
+    sidecar: Option<Sidecar>,
+    shards: usize,
+}
+
+impl Gateway {
+    /// Starts everything `config` describes; the logger must be installed already (glommio
+    /// reports memlock trouble only through `log`).
+    pub(crate) fn start(config: Config) -> Result<Gateway, String> {
+        let mut core =
+            CoreClientConfig::new(config.api_base_url.as_str(), config.smsc_name.clone());
+        core.threads = usize::from(config.api_pool_threads).max(1);
+        core.connect_timeout = config.api_connect_timeout;
+        core.send_timeout = config.api_send_timeout;
+        core.recv_timeout = config.api_recv_timeout;
+        core.verify_ssl_peer = config.verify_ssl_peer;
+        let pool = CorePool::start(&core)
+            .map_err(|error| format!("cannot start the core API client: {error}"))?;
+
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let shards = config.shards.resolve(cpus);
+        let metrics = config.metrics;
+        let shared = Arc::new(Shared::new(config, shards, pool.client()));
+        let running = match engine::shard::start(Arc::clone(&shared), RuntimeOptions::new(shards)) {
+            Ok(running) => running,
+            Err(error) => {
+                pool.shutdown_within(Duration::from_secs(1));
+                return Err(format!("cannot start: {error}"));
+            }
+        };
+        let sidecar = if metrics.enabled {
+            let view = EngineView::new(shared).with_version(env!("CARGO_PKG_VERSION"));
+            match Sidecar::start(SidecarSettings::from_config(&metrics), Arc::new(view)) {
+                Ok(sidecar) => Some(sidecar),
+                Err(error) => {
+                    running.stop();
+                    let _ = running.wait();
+                    pool.shutdown_within(Duration::from_secs(1));
+                    return Err(format!(
+                        "metrics.port: cannot listen on {}: {error}",
+                        metrics.socket_addr()
+                    ));
+                }
+            }
+        } else {
+            None
+        };
+        Ok(Gateway {
+            pool,
+            running,
+            sidecar,
+            shards,
+        })
+    }
+
+    /// How many shards run.
+    pub(crate) fn shards(&self) -> usize {
+        self.shards
+    }
+
+    /// The state the shards share (binds, counters).
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        self.running.shared()
+    }
+
+    /// Unbinds every session, waits for answers in flight (up to the shutdown grace), lets the
+    /// status reports of the last moments reach the core, then stops the sidecar.
+    pub(crate) fn stop(self) -> Result<(), String> {
+        self.running.stop();
+        let result = self.running.wait().map_err(|error| error.to_string());
+        self.pool.shutdown_within(SHUTDOWN_GRACE);
+        if let Some(sidecar) = self.sidecar {
+            sidecar.stop();
+        }
+        result
+    }
+}

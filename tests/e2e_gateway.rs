@@ -1,0 +1,314 @@
+//! End to end: the real `omnimessage-smpp` binary between the core simulator, the carrier
+//! simulator and a partner ESME. A partner's submit_sm is routed by the core to the carrier,
+//! the carrier's receipt comes back, and the partner receives its receipt as a deliver_sm.
+//! Then SIGTERM: the partner is unbound and the process exits 0.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use engine::proto::{Address, Bind, Body, CommandStatus, DeliverSm, ShortMessage, SubmitSm};
+use engine::session::{BindType, CloseReason, EsmeSession, Event, SessionConfig};
+use smpp_loadgen::core_sim::{CoreSim, RouteTable, SimConfig};
+use smpp_loadgen::smsc::{SmscConfig, SmscSim};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A blocking partner ESME that answers deliver_sm with ESME_ROK.
+struct Partner {
+    stream: TcpStream,
+    session: EsmeSession,
+    buf: BytesMut,
+    events: Vec<Event>,
+    delivered: Vec<DeliverSm>,
+}
+
+impl Partner {
+    fn connect(port: u16) -> Partner {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let stream = loop {
+            match TcpStream::connect(("127.0.0.1", port)) {
+                Ok(stream) => break stream,
+                Err(e) if Instant::now() < deadline => {
+                    let _ = e;
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => panic!("gateway not listening: {e}"),
+            }
+        };
+        stream
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        Partner {
+            stream,
+            session: EsmeSession::new(SessionConfig::default(), Instant::now()),
+            buf: BytesMut::new(),
+            events: Vec::new(),
+            delivered: Vec::new(),
+        }
+    }
+
+    fn pump(&mut self) -> bool {
+        let mut out = BytesMut::new();
+        self.session.poll_transmit(&mut out);
+        if !out.is_empty() {
+            let _ = self.stream.write_all(&out);
+        }
+        let mut chunk = [0u8; 8192];
+        let open = match self.stream.read(&mut chunk) {
+            Ok(0) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                self.session.handle_input(&mut self.buf, Instant::now());
+                true
+            }
+            Err(e) => matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+        };
+        if !open {
+            self.session.connection_lost();
+        }
+        while let Some(event) = self.session.poll_event() {
+            if let Event::RequestReceived(pdu) = &event {
+                if let Body::DeliverSm(sm) = &pdu.body {
+                    self.delivered.push(sm.clone());
+                    let _ = self.session.respond_status(
+                        pdu.sequence_number,
+                        pdu.command_id(),
+                        CommandStatus::ESME_ROK,
+                    );
+                    continue;
+                }
+            }
+            self.events.push(event);
+        }
+        open
+    }
+
+    fn wait_for<T>(&mut self, timeout: Duration, pick: impl Fn(&Event) -> Option<T>) -> Option<T> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(i) = self.events.iter().position(|e| pick(e).is_some()) {
+                return pick(&self.events.remove(i));
+            }
+            if Instant::now() > deadline || !self.pump() {
+                return self.events.iter().find_map(&pick);
+            }
+        }
+    }
+
+    fn request(&mut self, body: Body) -> engine::proto::Pdu {
+        let seq = self.session.send_request(body, 0, Instant::now()).unwrap();
+        self.wait_for(Duration::from_secs(10), |e| match e {
+            Event::Response { seq: s, pdu, .. } if *s == seq => Some(pdu.clone()),
+            _ => None,
+        })
+        .expect("no response")
+    }
+}
+
+fn submit(source: &str) -> Body {
+    Body::SubmitSm(SubmitSm {
+        source_addr: Address::new(source).unwrap(),
+        destination_addr: Address::new("61412345678").unwrap(),
+        registered_delivery: 1,
+        short_message: ShortMessage::new(Bytes::from_static(b"Hello from the partner")).unwrap(),
+        ..SubmitSm::default()
+    })
+}
+
+struct Gateway {
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+impl Gateway {
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn terminate(&mut self) -> Option<i32> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        None
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn partner_submit_goes_to_the_carrier_and_its_receipt_comes_back() {
+    let core = CoreSim::start(SimConfig {
+        routes: RouteTable {
+            default: Some("carrier_sim".into()),
+            rules: Vec::new(),
+        },
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let carrier = SmscSim::start(SmscConfig::default()).unwrap();
+    let listen_port = free_port();
+    let dir = std::env::temp_dir().join(format!("omsmpp-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config_path = dir.join("gateway.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            r#"
+api_base_url = "{api}"
+smsc_name = "smpp_e2e"
+cache_dir = "{cache}"
+shards = 2
+log_format = "json"
+[[binds]]
+name = "carrier_sim"
+bind_type = "transceiver"
+host = "127.0.0.1"
+port = {carrier}
+system_id = "gateway"
+password = "secret"
+queue_check_frequency = 100
+[[server_binds]]
+name = "partner_demo"
+system_id = "partner"
+password = "partner1"
+allowed_bind_types = ["transmitter", "receiver", "transceiver"]
+ip_whitelist = ["127.0.0.1"]
+source_address_whitelist = ["MyBrand"]
+queue_check_frequency = 100
+[listen]
+host = "127.0.0.1"
+port = {listen_port}
+[metrics]
+enabled = false
+port = {metrics}
+[web]
+enabled = false
+port = {web}
+"#,
+            api = core.base_url(),
+            cache = dir.join("cache").display(),
+            carrier = carrier.local_addr().port(),
+            metrics = free_port(),
+            web = free_port(),
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&config_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let log = dir.join("gateway.log");
+    let child = Command::new(env!("CARGO_BIN_EXE_omnimessage-smpp"))
+        .arg("--config")
+        .arg(&config_path)
+        .env_remove("API_BASE_URL")
+        .env_remove("SMSC_NAME")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut gateway = Gateway { child, log };
+
+    let mut partner = Partner::connect(listen_port);
+    let bind = Bind::new("partner", "partner1").unwrap();
+    partner
+        .session
+        .bind(BindType::Transceiver, bind, Instant::now())
+        .unwrap();
+    let bound = partner.wait_for(Duration::from_secs(10), |e| match e {
+        Event::Bound { .. } => Some(true),
+        Event::BindFailed(_) => Some(false),
+        _ => None,
+    });
+    assert_eq!(bound, Some(true), "log:\n{}", gateway.log());
+
+    let resp = partner.request(submit("MyBrand"));
+    assert_eq!(resp.command_status, CommandStatus::ESME_ROK);
+    let Body::SubmitSmResp(resp) = resp.body else {
+        panic!("not a submit_sm_resp");
+    };
+    let core_id = resp.message_id.to_string_lossy().into_owned();
+
+    let rejected = partner.request(submit("Spoofed"));
+    assert_eq!(rejected.command_status, CommandStatus::ESME_RINVSRCADR);
+
+    // The receipt travels core -> carrier -> gateway -> core -> gateway -> partner.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while partner.delivered.is_empty() && Instant::now() < deadline {
+        partner.pump();
+    }
+    let receipt = partner.delivered.first().unwrap_or_else(|| {
+        panic!(
+            "no receipt reached the partner; carrier {:?}\nlog:\n{}",
+            carrier.stats(),
+            gateway.log()
+        )
+    });
+    assert_eq!(receipt.esm_class & 0x3C, 0x04, "a delivery receipt");
+    assert_eq!(
+        receipt
+            .tlvs
+            .receipted_message_id()
+            .map(|id| String::from_utf8_lossy(id).into_owned()),
+        Some(core_id.clone())
+    );
+    let text = String::from_utf8_lossy(receipt.short_message.as_bytes()).into_owned();
+    assert!(
+        text.contains(&format!("id:{core_id}")) && text.contains("stat:DELIVRD"),
+        "{text}"
+    );
+    assert_eq!(carrier.stats().submits_ok, 1);
+
+    // SIGTERM: the partner is unbound, the process exits 0.
+    partner.pump();
+    let code = gateway.terminate();
+    let unbound = partner.wait_for(Duration::from_secs(10), |e| match e {
+        Event::Closed(reason) => Some(*reason),
+        _ => None,
+    });
+    assert_eq!(code, Some(0), "log:\n{}", gateway.log());
+    assert_eq!(unbound, Some(CloseReason::PeerUnbound));
+    let log = gateway.log();
+    assert!(
+        log.contains(
+            "Rejected submit_sm from partner_demo - source_addr 'Spoofed' not in whitelist"
+        ),
+        "{log}"
+    );
+    // log_format = "json": every line is a JSON object.
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not JSON: {line}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
