@@ -31,7 +31,8 @@ options:
   --mo-ucs2-percent P        share of MO sent in UCS-2, the rest GSM-7 (default 0)
   --throttle-every N         answer every Nth submit_sm of a connection with 0x58
   --slow-ms N                delay every submit_sm_resp by N ms
-  --drop-after N             close a connection after answering N submit_sm
+  --drop-after N             close a connection when a submit_sm comes after N were
+                             answered (that one and any behind it stay unanswered)
   --no-response-every N      never answer every Nth submit_sm of a connection
   --window N                 our deliver_sm window per session (default 256)
   --enquire-link-secs N      enquire_link interval, 0 = off (default 30)
@@ -45,7 +46,7 @@ options:
 #[derive(Debug)]
 pub enum Command {
     /// Run with these settings.
-    Run(RunOptions),
+    Run(Box<RunOptions>),
     /// Print the usage.
     Help,
 }
@@ -211,7 +212,7 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
         config.mo = Some(mo);
     }
     options.config = config;
-    Ok(Command::Run(options))
+    Ok(Command::Run(Box::new(options)))
 }
 
 /// Writes `stats` as pretty JSON to `path`.

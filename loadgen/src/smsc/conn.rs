@@ -10,19 +10,22 @@ use engine::session::{BindType, Event, SessionConfig, SmscSession};
 use std::collections::VecDeque;
 use std::net::TcpStream;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::mix::Rng;
 use super::mo::MoSource;
-use super::receipts::{PendingReceipt, ReceiptBuilder, WallClock};
+use super::receipts::{self, PendingReceipt, ReceiptBuilder, WallClock};
 use super::stats::Counters;
-use super::wire::{Arena, ReadOutcome, Rng, Wire, MAX_WAIT};
+use super::wire::{Arena, ReadOutcome, Wire, MAX_WAIT};
 use super::{Outbox, Shared, ID_BLOCK};
 
 /// Tag of our receipt deliver_sm.
 const TAG_RECEIPT: u64 = 1;
 /// Tag of our MO deliver_sm.
 const TAG_MO: u64 = 2;
+/// How often a receiving session looks for receipts posted by transmitter sessions.
+const OUTBOX_POLL: Duration = Duration::from_millis(1);
 /// Receipts taken from the shared outbox per turn at most.
 const OUTBOX_BATCH: usize = 256;
 
@@ -43,8 +46,10 @@ struct Conn<'a> {
     bind_type: Option<BindType>,
     /// The shared outbox of our system_id, once bound.
     outbox: Option<Arc<Outbox>>,
-    /// Receipts for this session (transceiver) or, until bound, for anyone's.
+    /// Receipts of this session's own submits (transceiver), in due order.
     receipts: VecDeque<PendingReceipt>,
+    /// Due receipts taken from the shared outbox.
+    from_outbox: VecDeque<PendingReceipt>,
     held: VecDeque<HeldResponse>,
     submits: u64,
     drop_now: bool,
@@ -79,6 +84,7 @@ pub(crate) fn serve(stream: TcpStream, shared: &Shared, counters: &Counters) {
         bind_type: None,
         outbox: None,
         receipts: VecDeque::new(),
+        from_outbox: VecDeque::new(),
         held: VecDeque::new(),
         submits: 0,
         drop_now: false,
@@ -150,9 +156,13 @@ impl Conn<'_> {
             .held
             .drain(..)
             .filter_map(|h| h.receipt)
-            .chain(self.receipts.drain(..));
+            .chain(self.receipts.drain(..))
+            .chain(self.from_outbox.drain(..));
         if let Some(outbox) = &self.outbox {
-            Shared::post(outbox, owed);
+            outbox.post(owed);
+            if self.bind_type == Some(BindType::Transmitter) {
+                outbox.transmitters.fetch_sub(1, Ordering::Relaxed);
+            }
         }
         let stats = self.session.stats();
         Counters::bump(&self.counters.decode_errors, stats.decode_errors);
@@ -171,6 +181,13 @@ impl Conn<'_> {
         if receives && self.session.has_window_room() {
             if let Some(r) = self.receipts.front() {
                 until(r.due);
+            }
+            let fed_by_transmitters = self
+                .outbox
+                .as_ref()
+                .is_some_and(|o| o.transmitters.load(Ordering::Relaxed) > 0);
+            if fed_by_transmitters {
+                wait = wait.min(OUTBOX_POLL);
             }
             if let Some(interval) = self.mo.as_ref().and_then(MoSource::interval) {
                 wait = wait.min(interval);
@@ -214,7 +231,11 @@ impl Conn<'_> {
                 } => {
                     Counters::bump(&self.counters.binds, 1);
                     self.bind_type = Some(bind_type);
-                    self.outbox = Some(self.shared.outbox(system_id.as_bytes()));
+                    let outbox = self.shared.outbox(system_id.as_bytes());
+                    if bind_type == BindType::Transmitter {
+                        outbox.transmitters.fetch_add(1, Ordering::Relaxed);
+                    }
+                    self.outbox = Some(outbox);
                 }
                 Event::RequestReceived(pdu) => self.on_request(pdu, now),
                 Event::Response { tag, pdu, .. } => {
@@ -272,7 +293,13 @@ impl Conn<'_> {
         }
         self.submits += 1;
         let faults = self.shared.config.faults;
-        let every = |n: u64| n > 0 && self.submits % n == 0;
+        if self.drop_now || (faults.drop_after > 0 && self.submits > faults.drop_after) {
+            // This submit (and any behind it) stays unanswered: the connection goes down at
+            // the end of this turn, after the answers to the first N are written.
+            self.drop_now = true;
+            return;
+        }
+        let every = |n: u64| n > 0 && self.submits.is_multiple_of(n);
         if every(faults.no_response_every) {
             Counters::bump(&counters.unanswered, 1);
             return;
@@ -285,9 +312,6 @@ impl Conn<'_> {
                 CommandStatus::ESME_RTHROTTLED,
             );
             return;
-        }
-        if faults.drop_after > 0 && self.submits >= faults.drop_after {
-            self.drop_now = true;
         }
         let message_id = self.message_id();
         let answer_at = now + faults.slow;
@@ -336,6 +360,11 @@ impl Conn<'_> {
             destination: submit.source_addr.clone(),
             state,
             submitted: self.clock.now(now),
+            excerpt: receipts::excerpt(
+                submit.short_message.bytes(),
+                submit.data_coding,
+                submit.esm_class,
+            ),
         })
     }
 
@@ -360,7 +389,7 @@ impl Conn<'_> {
         if self.bind_type == Some(BindType::Transceiver) {
             self.receipts.push_back(receipt);
         } else if let Some(outbox) = &self.outbox {
-            Shared::post(outbox, [receipt]);
+            outbox.post([receipt]);
         }
     }
 
@@ -384,34 +413,30 @@ impl Conn<'_> {
             .session
             .window_capacity()
             .saturating_sub(self.session.in_flight());
-        if room > self.receipts.len() {
+        if room > self.from_outbox.len() {
             // Top up from the outbox shared with the other sessions of this system_id.
             if let Some(outbox) = &self.outbox {
-                let mut queue = outbox.lock().unwrap_or_else(PoisonError::into_inner);
-                let want = (room - self.receipts.len()).min(OUTBOX_BATCH);
-                for _ in 0..want {
-                    match queue.pop_front() {
-                        Some(receipt) if receipt.due <= now => self.receipts.push_back(receipt),
-                        Some(receipt) => {
-                            queue.push_front(receipt);
-                            break;
-                        }
-                        None => break,
-                    }
-                }
+                let want = (room - self.from_outbox.len()).min(OUTBOX_BATCH);
+                outbox.take_due(now, want, &mut self.from_outbox);
             }
         }
         let done = self.clock.now(now);
-        while self.session.has_window_room() && self.receipts.front().is_some_and(|r| r.due <= now)
-        {
-            let Some(receipt) = self.receipts.pop_front() else {
+        while self.session.has_window_room() {
+            let receipt = if !self.from_outbox.is_empty() {
+                self.from_outbox.pop_front()
+            } else if self.receipts.front().is_some_and(|r| r.due <= now) {
+                self.receipts.pop_front()
+            } else {
+                None
+            };
+            let Some(receipt) = receipt else {
                 break;
             };
             let deliver = self.builder.build(&receipt, done, &mut self.arena);
             if self.session.deliver(deliver, TAG_RECEIPT, now).is_ok() {
                 Counters::bump(&self.counters.receipts_sent, 1);
             } else {
-                self.receipts.push_front(receipt);
+                self.from_outbox.push_front(receipt);
                 break;
             }
         }

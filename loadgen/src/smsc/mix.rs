@@ -1,6 +1,5 @@
-//! Weighted choices given on the command line as `name=weight,name=weight`.
-
-use super::wire::Rng;
+//! Weighted choices given on the command line as `name=weight,name=weight`, and the small
+//! generator that picks them.
 
 /// A weighted set of choices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +61,27 @@ impl<T: Copy> Mix<T> {
     /// The choices with their weights, as given.
     pub fn entries(&self) -> &[(T, u32)] {
         &self.entries
+    }
+}
+
+/// A small xorshift generator: enough to pick receipt states and text kinds evenly.
+#[derive(Debug, Clone)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    /// A generator from `seed` (0 is replaced, xorshift needs a non-zero state).
+    pub(crate) fn new(seed: u64) -> Rng {
+        Rng(seed | 1)
+    }
+
+    /// A number in `0..bound` (`bound` > 0).
+    pub(crate) fn below(&mut self, bound: u32) -> u32 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        u32::try_from((x >> 32) % u64::from(bound.max(1))).unwrap_or(0)
     }
 }
 

@@ -6,7 +6,7 @@ use engine::proto::{Address, DeliverSm, ShortMessage};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use super::wire::Rng;
+use super::mix::Rng;
 use super::{MoConfig, Shared};
 
 const GSM_TEXT: &str = "Hello from the SMSC simulator: an MO message in GSM 03.38";

@@ -27,7 +27,7 @@ use stats::Counters;
 use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -39,7 +39,7 @@ pub struct Faults {
     pub throttle_every: u64,
     /// Delay every submit_sm_resp by this long.
     pub slow: Duration,
-    /// Close a connection once it has answered this many submit_sm.
+    /// Close a connection when a submit_sm arrives after this many (it stays unanswered).
     pub drop_after: u64,
     /// Never answer every Nth submit_sm of a connection.
     pub no_response_every: u64,
@@ -107,7 +107,38 @@ impl Default for SmscConfig {
 }
 
 /// Receipts for one system_id waiting for a receiver or transceiver session.
-type Outbox = Mutex<VecDeque<PendingReceipt>>;
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    queue: Mutex<VecDeque<PendingReceipt>>,
+    /// Transmitter sessions of this system_id now bound: while there are any, its receivers
+    /// look at the queue every millisecond instead of at every read timeout.
+    pub(crate) transmitters: AtomicUsize,
+}
+
+impl Outbox {
+    /// Queues receipts for any receiver, dropping the oldest beyond the limit.
+    pub(crate) fn post(&self, receipts: impl IntoIterator<Item = PendingReceipt>) {
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        queue.extend(receipts);
+        while queue.len() > OUTBOX_LIMIT {
+            queue.pop_front();
+        }
+    }
+
+    /// Moves up to `max` receipts due by `now` into `into`.
+    pub(crate) fn take_due(&self, now: Instant, max: usize, into: &mut VecDeque<PendingReceipt>) {
+        let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        for _ in 0..max {
+            match queue.front() {
+                Some(receipt) if receipt.due <= now => {}
+                _ => break,
+            }
+            if let Some(receipt) = queue.pop_front() {
+                into.push_back(receipt);
+            }
+        }
+    }
+}
 
 /// Most receipts an outbox keeps when nobody receives them (older ones are dropped).
 const OUTBOX_LIMIT: usize = 1 << 20;
@@ -138,15 +169,6 @@ impl Shared {
     pub(crate) fn outbox(&self, system_id: &[u8]) -> Arc<Outbox> {
         let mut map = self.outboxes.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(map.entry(system_id.to_vec()).or_default())
-    }
-
-    /// Queues receipts for any receiver of the outbox, dropping the oldest beyond the limit.
-    pub(crate) fn post(outbox: &Outbox, receipts: impl IntoIterator<Item = PendingReceipt>) {
-        let mut queue = outbox.lock().unwrap_or_else(PoisonError::into_inner);
-        queue.extend(receipts);
-        while queue.len() > OUTBOX_LIMIT {
-            queue.pop_front();
-        }
     }
 
     fn register(&self) -> Arc<Counters> {

@@ -56,6 +56,22 @@ pub(crate) struct PendingReceipt {
     pub(crate) state: ReceiptState,
     /// When the message was submitted.
     pub(crate) submitted: ReceiptDate,
+    /// The start of the submitted short_message when it is 7-bit text (a slice, no copy).
+    pub(crate) excerpt: Bytes,
+}
+
+/// Octets of the submitted text quoted after `text:` in the receipt.
+pub(crate) const EXCERPT_LEN: usize = 20;
+
+/// The part of a submit's short_message quoted in its receipt: the first 20 octets of text in
+/// the default alphabet, IA5 or Latin-1 (UCS-2 and binary bodies are not quoted).
+pub(crate) fn excerpt(short_message: &Bytes, data_coding: u8, esm_class: u8) -> Bytes {
+    let text_coding = matches!(data_coding, 0x00 | 0x01 | 0x03);
+    let has_udh = esm_class & engine::proto::esm_class::UDHI != 0;
+    if !text_coding || has_udh {
+        return Bytes::new();
+    }
+    short_message.slice(..short_message.len().min(EXCERPT_LEN))
 }
 
 /// Builds receipt deliver_sm PDUs, reusing one text buffer.
@@ -95,6 +111,15 @@ impl ReceiptBuilder {
             text: "",
         }
         .write_to(&mut self.text);
+        // Letters, digits and common punctuation are the same octets in GSM 03.38 and ASCII;
+        // anything else is quoted as '?' so the receipt stays plain ASCII.
+        self.text.extend(receipt.excerpt.iter().map(|&b| {
+            if b.is_ascii_alphanumeric() || b" .,:;!?'()+-*/=%&#".contains(&b) {
+                char::from(b)
+            } else {
+                '?'
+            }
+        }));
         let text = arena.take(self.text.len(), |buf| buf.put_slice(self.text.as_bytes()));
         let mut tlvs = Tlvs::new();
         if self.with_tlvs {
@@ -208,6 +233,11 @@ mod tests {
             destination: Address::new("MyBrand").unwrap(),
             state: ReceiptState::Undeliverable,
             submitted: civil_date(1_709_214_310),
+            excerpt: excerpt(
+                &Bytes::from_static(b"Code 1234 for you: \x00k, and more text"),
+                0,
+                0,
+            ),
         };
         let mut builder = ReceiptBuilder::new(true);
         let pdu = builder.build(&pending, civil_date(1_709_214_370), &mut arena);
@@ -217,7 +247,7 @@ mod tests {
         assert_eq!(
             text,
             "id:abc123 sub:001 dlvrd:000 submit date:2402291345 done date:2402291346 \
-             stat:UNDELIV err:001 text:"
+             stat:UNDELIV err:001 text:Code 1234 for you: ?"
         );
         let receipt = Receipt::new(
             ReceiptText::parse(text),
@@ -230,5 +260,11 @@ mod tests {
         assert_eq!(receipt.state, Some(ReceiptState::Undeliverable));
         let plain = ReceiptBuilder::new(false).build(&pending, civil_date(0), &mut arena);
         assert!(plain.tlvs.is_empty());
+        let ucs2 = Bytes::from_static(b"\x00H\x00i");
+        assert!(excerpt(&ucs2, 8, 0).is_empty(), "UCS-2 is not quoted");
+        assert!(
+            excerpt(&ucs2, 0, 0x40).is_empty(),
+            "a UDH part is not quoted"
+        );
     }
 }

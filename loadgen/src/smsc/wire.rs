@@ -13,6 +13,8 @@ const READ_CHUNK: usize = 64 * 1024;
 const MIN_WAIT: Duration = Duration::from_millis(1);
 /// Longest wait, so stop flags and shared queues are looked at often enough.
 pub(crate) const MAX_WAIT: Duration = Duration::from_millis(20);
+/// Longest a write may block on a peer that does not read.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What one read brought.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +45,8 @@ impl Wire {
         stream.set_nodelay(true)?;
         stream.set_nonblocking(false)?;
         stream.set_read_timeout(Some(MAX_WAIT))?;
+        // A peer that stops reading must not hold this thread (and a shutdown) for ever.
+        stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
         Ok(Wire {
             stream,
             scratch: vec![0u8; READ_CHUNK].into_boxed_slice(),
@@ -120,26 +124,5 @@ impl Arena {
         }
         write(&mut self.buf);
         self.buf.split().freeze()
-    }
-}
-
-/// A small xorshift generator: enough to pick receipt states and text kinds evenly.
-#[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    /// A generator from `seed` (0 is replaced, xorshift needs a non-zero state).
-    pub(crate) fn new(seed: u64) -> Rng {
-        Rng(seed | 1)
-    }
-
-    /// A number in `0..bound` (`bound` > 0).
-    pub(crate) fn below(&mut self, bound: u32) -> u32 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        u32::try_from((x >> 32) % u64::from(bound.max(1))).unwrap_or(0)
     }
 }
