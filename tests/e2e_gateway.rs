@@ -312,3 +312,32 @@ port = {web}
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_config_can_come_from_the_environment_and_errors_name_the_key() {
+    let dir = std::env::temp_dir().join(format!("omsmpp-e2e-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.toml");
+    std::fs::write(
+        &path,
+        "api_base_url = \"http://127.0.0.1:9\"\n[listen]\nmax_connections = 0\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_omnimessage-smpp"))
+        .env("OMNIMESSAGE_SMPP_CONFIG", &path)
+        .env_remove("API_BASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("max_connections"), "{stderr}");
+
+    // Neither --config nor the variable: a usage error.
+    let out = Command::new(env!("CARGO_BIN_EXE_omnimessage-smpp"))
+        .env_remove("OMNIMESSAGE_SMPP_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("OMNIMESSAGE_SMPP_CONFIG"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

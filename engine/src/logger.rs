@@ -42,7 +42,10 @@ impl Filter {
             match part.split_once('=') {
                 Some((target, level)) => {
                     if let Ok(level) = level.trim().parse() {
-                        filter.targets.push((target.trim().to_owned(), level));
+                        // A later setting of the same target replaces an earlier one.
+                        let target = target.trim().to_owned();
+                        filter.targets.retain(|(t, _)| *t != target);
+                        filter.targets.push((target, level));
                     }
                 }
                 None => {
@@ -128,12 +131,17 @@ pub fn format_line(format: Format, record: &Record<'_>) -> String {
     }
 }
 
-/// The filter in force: `RUST_LOG` if set, else `configured`.
+/// Libraries whose info lines are routine storage chatter: warnings only, unless `RUST_LOG`
+/// names them.
+const QUIET_TARGETS: &str = "fjall=warn,lsm_tree=warn";
+
+/// The filter in force: `RUST_LOG` if set, else `configured` (storage libraries at warn).
 pub fn filter_from_env(configured: LevelFilter) -> Filter {
-    match std::env::var("RUST_LOG") {
-        Ok(spec) if !spec.trim().is_empty() => Filter::parse(&spec, configured),
-        _ => Filter::new(configured),
-    }
+    let spec = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => format!("{QUIET_TARGETS},{spec}"),
+        _ => QUIET_TARGETS.to_owned(),
+    };
+    Filter::parse(&spec, configured)
 }
 
 /// Installs the logger for the whole process; a second call keeps the first logger and
@@ -180,6 +188,15 @@ mod tests {
         assert!(!filter.enabled("engine::proto", Level::Info));
         assert!(filter.enabled("engine::proto", Level::Warn));
         assert_eq!(filter.max_level(), LevelFilter::Debug);
+    }
+
+    #[test]
+    fn storage_libraries_are_quiet_unless_asked() {
+        let filter = Filter::parse(QUIET_TARGETS, LevelFilter::Info);
+        assert!(!filter.enabled("fjall::db", Level::Info));
+        assert!(filter.enabled("engine::shard", Level::Info));
+        let filter = Filter::parse(&format!("{QUIET_TARGETS},fjall=debug"), LevelFilter::Info);
+        assert!(filter.enabled("fjall::db", Level::Debug));
     }
 
     #[test]

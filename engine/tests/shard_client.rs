@@ -250,3 +250,36 @@ fn a_receipt_after_a_restart_is_matched_through_the_durable_map() {
     gateway.wait().unwrap();
     let _ = std::fs::remove_dir_all(&cache);
 }
+
+#[test]
+fn shutdown_reports_every_message_it_took() {
+    let core = core_sim();
+    let carrier = SmscSim::start(SmscConfig {
+        faults: Faults {
+            slow: Duration::from_millis(700),
+            ..Faults::default()
+        },
+        ..SmscConfig::default()
+    })
+    .unwrap();
+    let gateway = start_gateway(
+        &config(&core.base_url(), carrier.local_addr().port(), 100),
+        1,
+    );
+    sim_post(
+        &core,
+        "/admin/enqueue",
+        &EnqueueRequest::new("carrier_a", 8),
+    );
+    assert!(eventually(Duration::from_secs(10), || core_stats(&core)
+        .leased
+        == 8));
+    // Stop while the carrier still sits on the submits.
+    gateway.stop();
+    gateway.wait().unwrap();
+    let stats = core_stats(&core);
+    // Every leased message got its status before the process could exit: none waits for its
+    // lease to lapse (which would resend messages the carrier already took).
+    assert_eq!(stats.leased, 0, "{stats:?}");
+    assert_eq!(stats.sent + stats.failed, 8, "{stats:?}");
+}

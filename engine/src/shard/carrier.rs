@@ -52,7 +52,7 @@ impl ClientConnection {
                 let ctx = Rc::clone(&self.ctx);
                 let mailbox = self.mailbox.sender();
                 let name = self.bind.config.name.clone();
-                glommio::spawn_local(async move {
+                self.ctx.spawn_core_call(async move {
                     let status = match ctx.core.insert_message(message).await {
                         Ok(_) => CommandStatus::ESME_ROK,
                         Err(error) => {
@@ -65,8 +65,7 @@ impl ClientConnection {
                         request: command,
                         status,
                     });
-                })
-                .detach();
+                });
             }
             Ok(Inbound::Receipt(receipt)) => {
                 self.pending_inbound += 1;
@@ -88,7 +87,7 @@ impl ClientConnection {
             Some(mapped) => {
                 let update =
                     receipt_update(&receipt, mapped.part, mapped.parts, &self.bind_context());
-                glommio::spawn_local(async move {
+                self.ctx.spawn_core_call(async move {
                     let status = match ctx.core.put_delivery_status(&mapped.core_id, update).await {
                         Ok(()) => CommandStatus::ESME_ROK,
                         Err(error) => {
@@ -104,8 +103,7 @@ impl ClientConnection {
                         request: CommandId::DELIVER_SM,
                         status,
                     });
-                })
-                .detach();
+                });
             }
             None if attempt < RECEIPT_ATTEMPTS
                 && self.session.in_flight() > 0
@@ -124,7 +122,7 @@ impl ClientConnection {
             None => {
                 let post = receipt.unmatched(&self.bind_context());
                 let smsc_name = self.ctx.shared.config.smsc_name.clone();
-                glommio::spawn_local(async move {
+                self.ctx.spawn_core_call(async move {
                     // After a restart or reconnect only the durable map knows the id.
                     let durable = match &ctx.receipts {
                         Some(store) => store.lookup(&receipt.carrier_message_id).await,
@@ -154,8 +152,7 @@ impl ClientConnection {
                         request: CommandId::DELIVER_SM,
                         status,
                     });
-                })
-                .detach();
+                });
             }
         }
     }

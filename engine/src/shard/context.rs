@@ -63,6 +63,8 @@ pub(crate) struct ShardContext {
     /// Bound receiver/transceiver sessions per server bind (for the delivery pollers).
     pub(crate) receivers: RefCell<super::deliveries::Receivers>,
     connections: RefCell<Connections>,
+    /// Core calls (inserts, statuses, polls) whose task has not finished.
+    core_calls: std::rc::Rc<std::cell::Cell<usize>>,
 }
 
 #[derive(Debug, Default)]
@@ -105,6 +107,7 @@ impl ShardContext {
             core: shared.core.clone(),
             receipts: receipt_store(index, &shared),
             receivers: RefCell::new(HashMap::new()),
+            core_calls: std::rc::Rc::new(std::cell::Cell::new(0)),
             shared,
             connections: RefCell::new(Connections::default()),
         }
@@ -128,6 +131,23 @@ impl ShardContext {
         for handle in self.connections.borrow().handles.values() {
             (handle.unbind)();
         }
+    }
+
+    /// Runs a task that talks to the core, counted so that a stopping shard waits for the
+    /// answers (a `sent` status lost at shutdown would make the core send the message again).
+    pub(crate) fn spawn_core_call(&self, call: impl std::future::Future<Output = ()> + 'static) {
+        let calls = std::rc::Rc::clone(&self.core_calls);
+        calls.set(calls.get() + 1);
+        glommio::spawn_local(async move {
+            call.await;
+            calls.set(calls.get().saturating_sub(1));
+        })
+        .detach();
+    }
+
+    /// Core calls still running.
+    pub(crate) fn core_calls(&self) -> usize {
+        self.core_calls.get()
     }
 
     /// Connections running on this shard.

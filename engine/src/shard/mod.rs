@@ -9,6 +9,36 @@
 //!
 //! Start with [`start`] after installing the logger ([`crate::logger`]); stop with
 //! [`Running::stop`] and [`Running::wait`].
+//!
+//! # Behaviour choices
+//!
+//! - Listener gates: see [`authenticate`] (IP refused before bind when no server bind allows
+//!   it; 0x0F unknown system_id, 0x0D address outside this bind's whitelist, 0x0E password,
+//!   0x0D bind type). `max_connections` over: closed at accept, counted.
+//! - Partner submit_sm/data_sm: source whitelist miss -> ESME_RINVSRCADR (0x0A) and the log
+//!   line `Rejected submit_sm from <bind> - source_addr '<X>' not in whitelist`; over
+//!   `tps_limit` -> ESME_RTHROTTLED (0x58); otherwise inserted into the core and answered with
+//!   the core's id. Core unreachable/5xx/timeout -> ESME_RMSGQFUL (0x14, temporary); core 4xx
+//!   -> ESME_RSUBMITFAIL (0x45). A PDU that cannot be translated gets the translator's status.
+//! - Valid operations a stateless frontend cannot carry out get the failure status SMPP 3.4
+//!   defines for that operation, never ESME_RINVCMDID: query_sm -> ESME_RQUERYFAIL (0x67),
+//!   cancel_sm -> ESME_RCANCELFAIL (0x11), replace_sm -> ESME_RREPLACEFAIL (0x13),
+//!   submit_multi -> ESME_RSUBMITFAIL (0x45).
+//! - Carrier deliver_sm (MO or receipt): deliver_sm_resp ESME_ROK only after the core took it,
+//!   else ESME_RSYSERR (0x08) so the carrier retries. A receipt that overtakes its
+//!   submit_sm_resp is looked up again for up to 2 s; unmatched ones go to
+//!   `POST /api/delivery_receipts`. The id map is in memory per bind plus, on disc storage, the
+//!   shard's fjall `ReceiptMap` (receipts after a restart still match).
+//! - MT: a queue poll asks for what the window and one second of TPS can carry; a full page
+//!   polls again at once, a partial one after `smpp_poll_interval`, an empty one after
+//!   `queue_check_frequency`. Carrier 0x58/0x14 pause the bind's submits (0.5 s doubling to
+//!   30 s). A message is reported once, after its last part; a part without answer (timeout,
+//!   lost link, shutdown) reports the message failed (temporary) so the core resends it.
+//! - Counters count PDUs: `messages_sent` is submit_sm accepted by the carrier (each part) or
+//!   a message delivered to a partner; `messages_received` is a partner submit the core took or
+//!   a carrier deliver_sm.
+//! - Shutdown: stop polling, unbind every session (a partner session first waits for its
+//!   inserts in flight), wait for the core calls already made, up to [`SHUTDOWN_GRACE`] each.
 
 mod auth;
 mod carrier;

@@ -108,14 +108,13 @@ pub(super) fn report(
     id: String,
     update: DeliveryStatusUpdate,
 ) {
-    let ctx = Rc::clone(ctx);
+    let shard = Rc::clone(ctx);
     let bind_name = bind_name.to_owned();
-    glommio::spawn_local(async move {
-        if let Err(error) = ctx.core.put_delivery_status(&id, update).await {
+    ctx.spawn_core_call(async move {
+        if let Err(error) = shard.core.put_delivery_status(&id, update).await {
             log::warn!("{bind_name}: delivery status of message {id} not reported: {error}");
         }
-    })
-    .detach();
+    });
 }
 
 impl ClientConnection {
@@ -182,7 +181,7 @@ impl ClientConnection {
         let mailbox = self.mailbox.sender();
         let name = self.bind.config.name.clone();
         self.mt.poll_limit = limit;
-        glommio::spawn_local(async move {
+        self.ctx.spawn_core_call(async move {
             let result = ctx.core.get_queue(&name, limit).await;
             if let Err(ClientMsg::Queue(Ok(items))) = mailbox.send(ClientMsg::Queue(result)) {
                 // The session ended meanwhile: hand the items back (failed, temporary) rather
@@ -196,8 +195,7 @@ impl ClientConnection {
                     report(&ctx, &name, item.id, unanswered_update(1, &context));
                 }
             }
-        })
-        .detach();
+        });
     }
 
     /// The queue poll's answer: split the items into parts and queue them for sending.

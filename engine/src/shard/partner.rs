@@ -80,7 +80,7 @@ impl ServerConnection {
         self.pending_inserts += 1;
         let ctx = Rc::clone(&self.ctx);
         let mailbox = self.mailbox.sender();
-        glommio::spawn_local(async move {
+        self.ctx.spawn_core_call(async move {
             let result = ctx.core.insert_message(message).await;
             // A closed connection drops the answer: the partner never got an ack, so it retries.
             let _ = mailbox.send(Command::Inserted {
@@ -88,8 +88,7 @@ impl ServerConnection {
                 request: command,
                 result,
             });
-        })
-        .detach();
+        });
     }
 
     /// The core's answer to an insert: the response with the core's id, or a status that

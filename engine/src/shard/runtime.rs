@@ -274,6 +274,10 @@ async fn shard_main(
         })
         .await;
     }
+    // Statuses and inserts already sent to the core: wait for their answers.
+    while ctx.core_calls() > 0 && std::time::Instant::now() < deadline + SHUTDOWN_GRACE {
+        glommio::timer::sleep(Duration::from_millis(10)).await;
+    }
     if ctx.connection_count() > 0 {
         log::warn!(
             "shard {index}: {} connection(s) still open after the shutdown grace period",
