@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 /// Largest request line plus headers accepted.
 pub(crate) const MAX_HEAD_BYTES: usize = 16 << 10;
+/// Capacity a connection's read buffer keeps between requests.
+const KEEP_BUFFER_BYTES: usize = 64 << 10;
 /// How long a read blocks before the connection checks whether it must stop.
 const READ_POLL: Duration = Duration::from_millis(100);
 /// How long a connection closed after an error keeps draining what the client still sends,
@@ -81,6 +83,10 @@ pub(crate) fn serve(mut stream: TcpStream, stop: &AtomicBool, shared: &Arc<Share
             body,
         );
         buffer.drain(..total.min(buffer.len()));
+        // One huge body must not pin its memory for the connection's whole life.
+        if buffer.is_empty() && buffer.capacity() > KEEP_BUFFER_BYTES {
+            buffer.shrink_to(KEEP_BUFFER_BYTES);
+        }
         reply.close |= !head.keep_alive || stop.load(Relaxed);
         if write_reply(&mut stream, &mut out, &reply).is_err() || reply.close {
             let _ = stream.shutdown(Shutdown::Write);
