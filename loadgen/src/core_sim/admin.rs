@@ -2,6 +2,7 @@
 
 use super::admin_types::EnqueueResponse;
 use super::faults::{FaultRequest, SetOutcome};
+use super::http::Method;
 use super::http::{Call, Control};
 use super::reply::Reply;
 use super::routes::RouteTable;
@@ -11,7 +12,6 @@ use super::Shared;
 use core_api::paths::{percent_decode, query_pairs};
 use serde::de::DeserializeOwned;
 use std::time::Instant;
-use tiny_http::Method;
 
 /// Routes one `/admin/...` call.
 pub(crate) fn handle(shared: &Shared, call: &Call<'_>) -> Reply {

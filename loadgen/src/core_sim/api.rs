@@ -2,6 +2,7 @@
 
 use super::frontends::Registered;
 use super::http::Call;
+use super::http::Method;
 use super::reply::Reply;
 use super::store::{InsertError, InsertOutcome, StatusError, ViewFilter};
 use super::Shared;
@@ -15,7 +16,6 @@ use core_api::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::atomic::Ordering::Relaxed;
-use tiny_http::Method;
 
 /// Default and largest `limit` of the queue and the pending view.
 const DEFAULT_LIMIT: usize = 100;

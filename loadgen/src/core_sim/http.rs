@@ -1,22 +1,21 @@
-//! The HTTP side: a supervisor owns the tiny_http listener and a few worker threads; a
-//! `refuse` fault makes it close the listener for a while and bind it again.
+//! The HTTP side: a supervisor owns the listener, whose accept thread gives every connection
+//! a thread of its own (see `connection`); a `refuse` fault makes it close the listener for a
+//! while and bind it again.
 
+use super::connection;
 use super::reply::Reply;
 use super::Shared;
 use core_api::paths::split_target;
-use std::io::Read;
-use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
-use tiny_http::{Header, Method, Request, Response, Server};
 
 /// Most calls a `hang` fault holds at once; later ones get a 503.
 const MAX_HANGING: usize = 1024;
-/// How long a worker blocks before checking whether it must stop.
-const POLL: Duration = Duration::from_millis(50);
 /// Body of the `malformed_json` fault: valid as a start, never as a whole.
 const MALFORMED: &[u8] = b"{\"id\":\"0\",\"status\":[";
 
@@ -26,6 +25,51 @@ pub(crate) enum Control {
     Refuse(u64),
     /// Stop for good.
     Shutdown,
+}
+
+/// An HTTP request method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Head,
+    Patch,
+    Options,
+    /// Any other token, as sent.
+    Other(String),
+}
+
+impl Method {
+    /// The method named by a request line's first token.
+    pub(crate) fn parse(token: &str) -> Method {
+        match token {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "DELETE" => Method::Delete,
+            "HEAD" => Method::Head,
+            "PATCH" => Method::Patch,
+            "OPTIONS" => Method::Options,
+            other => Method::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Options => "OPTIONS",
+            Method::Other(token) => token,
+        })
+    }
 }
 
 /// One call, as the handlers see it.
@@ -42,14 +86,13 @@ pub(crate) struct Call<'a> {
 /// Runs listener generations until told to shut down.
 pub(crate) fn supervise(
     shared: Arc<Shared>,
-    server: Server,
+    listener: TcpListener,
     addr: SocketAddr,
-    workers: usize,
     commands: Receiver<Control>,
 ) {
-    let mut next = Some(server);
-    while let Some(server) = next.take() {
-        let generation = Generation::start(server, workers, &shared);
+    let mut next = Some(listener);
+    while let Some(listener) = next.take() {
+        let generation = Generation::start(listener, addr, &shared);
         let command = commands.recv().unwrap_or(Control::Shutdown);
         generation.stop();
         match command {
@@ -65,23 +108,17 @@ pub(crate) fn supervise(
     }
 }
 
-/// Binds a listener whose accepted connections have Nagle's algorithm off (Linux copies
-/// TCP_NODELAY to accepted sockets). tiny_http writes the headers and then the body of a
-/// response in separate writes; with Nagle on, the body waits for the client's delayed ACK
-/// of the headers (about 40 ms on every answer over 1 KiB).
-pub(crate) fn listen(addr: impl ToSocketAddrs) -> std::io::Result<Server> {
-    let listener = TcpListener::bind(addr)?;
-    let socket = socket2::Socket::from(listener);
-    socket.set_tcp_nodelay(true)?;
-    Server::from_listener(TcpListener::from(socket), None).map_err(std::io::Error::other)
+/// Binds the listener.
+pub(crate) fn listen(addr: impl ToSocketAddrs) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr)
 }
 
 /// Binds `addr` again; the old accept thread may hold it for a moment.
-fn rebind(addr: SocketAddr) -> Option<Server> {
+fn rebind(addr: SocketAddr) -> Option<TcpListener> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         match listen(addr) {
-            Ok(server) => return Some(server),
+            Ok(listener) => return Some(listener),
             Err(e) if Instant::now() >= deadline => {
                 eprintln!("core simulator: cannot listen on {addr} again: {e}");
                 return None;
@@ -91,157 +128,135 @@ fn rebind(addr: SocketAddr) -> Option<Server> {
     }
 }
 
-/// A listener and its workers.
+/// A listener's accept thread; its connections share its stop flag.
 struct Generation {
-    server: Arc<Server>,
     stop: Arc<AtomicBool>,
-    workers: Vec<JoinHandle<()>>,
+    /// Where a connection wakes the blocked accept thread.
+    wake: SocketAddr,
+    acceptor: Option<JoinHandle<()>>,
 }
 
 impl Generation {
-    fn start(server: Server, count: usize, shared: &Arc<Shared>) -> Generation {
-        let server = Arc::new(server);
+    fn start(listener: TcpListener, addr: SocketAddr, shared: &Arc<Shared>) -> Generation {
         let stop = Arc::new(AtomicBool::new(false));
-        let workers = (0..count)
-            .filter_map(|index| {
-                let (server, stop, shared) = (server.clone(), stop.clone(), shared.clone());
-                thread::Builder::new()
-                    .name(format!("core-sim-{index}"))
-                    .spawn(move || work(&server, &stop, &shared))
-                    .ok()
-            })
-            .collect();
+        let (flag, shared) = (stop.clone(), shared.clone());
+        let acceptor = thread::Builder::new()
+            .name("core-sim-accept".into())
+            .spawn(move || accept(&listener, &flag, &shared))
+            .map_err(|e| eprintln!("core simulator: cannot start the accept thread: {e}"))
+            .ok();
         Generation {
-            server,
             stop,
-            workers,
+            wake: wake_address(addr),
+            acceptor,
         }
     }
 
-    /// Stops the workers, answers what is still queued with 503, closes the listener.
-    fn stop(self) {
+    /// Closes the listener; connections finish the call they are in, then close.
+    fn stop(mut self) {
         self.stop.store(true, Relaxed);
-        for worker in self.workers {
-            let _ = worker.join();
+        if let Some(acceptor) = self.acceptor.take() {
+            // The accept thread sees the flag once a connection arrives; make one.
+            let woken = TcpStream::connect_timeout(&self.wake, Duration::from_secs(2)).is_ok();
+            if woken {
+                let _ = acceptor.join();
+            }
         }
-        while let Ok(Some(request)) = self.server.try_recv() {
-            let mut reply = Reply::error(503, "core simulator is stopping");
-            reply.close = true;
-            respond(request, reply);
-        }
-        // Dropping the last handle closes the listening socket.
     }
 }
 
-fn work(server: &Server, stop: &AtomicBool, shared: &Arc<Shared>) {
-    let mut scratch = Vec::with_capacity(16 << 10);
-    while !stop.load(Relaxed) {
-        match server.recv_timeout(POLL) {
-            Ok(Some(request)) => handle(shared, request, &mut scratch),
-            Ok(None) => {}
-            Err(_) => thread::sleep(POLL),
+/// The address a local client reaches a listener bound to `addr` at.
+fn wake_address(addr: SocketAddr) -> SocketAddr {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port())
+}
+
+/// Accepts until stopped, one thread per connection. Dropping the listener on return closes it.
+fn accept(listener: &TcpListener, stop: &Arc<AtomicBool>, shared: &Arc<Shared>) {
+    loop {
+        let accepted = listener.accept();
+        if stop.load(Relaxed) {
+            return;
+        }
+        match accepted {
+            Ok((stream, _)) => {
+                let (stop, shared) = (stop.clone(), shared.clone());
+                let spawned = thread::Builder::new()
+                    .name("core-sim-conn".into())
+                    .spawn(move || connection::serve(stream, &stop, &shared));
+                if let Err(e) = spawned {
+                    eprintln!("core simulator: cannot start a connection thread: {e}");
+                }
+            }
+            // Out of descriptors and the like: back off rather than spin.
+            Err(_) => thread::sleep(Duration::from_millis(10)),
         }
     }
+}
+
+/// Runs one request: the fault, if any, then the handler.
+pub(crate) fn dispatch(
+    shared: &Arc<Shared>,
+    method: &Method,
+    target: &str,
+    frontend: Option<&str>,
+    body: &[u8],
+) -> Reply {
+    let (path, query) = split_target(target);
+    let call = Call {
+        method,
+        path,
+        query,
+        body,
+        frontend,
+        now_ms: 0,
+    };
+    handle(shared, call)
 }
 
 /// Applies any fault, then processes the call.
-fn handle(shared: &Arc<Shared>, request: Request, scratch: &mut Vec<u8>) {
-    let path = split_target(request.url()).0;
-    if path.starts_with("/api/") {
+fn handle(shared: &Arc<Shared>, call: Call<'_>) -> Reply {
+    if call.path.starts_with("/api/") {
         use super::faults::Decision;
-        match shared.faults.decide(path) {
+        match shared.faults.decide(call.path) {
             Decision::Proceed => {}
-            Decision::Status(status) => {
-                return respond(request, Reply::error(status, "fault injected"));
-            }
+            Decision::Status(status) => return Reply::error(status, "fault injected"),
             Decision::Malformed => {
-                let reply = Reply {
+                return Reply {
                     status: 200,
                     body: MALFORMED.to_vec(),
                     close: false,
-                };
-                return respond(request, reply);
+                }
             }
-            Decision::Hang(ms) => return hang(shared, request, ms),
+            Decision::Hang(ms) => return hang(shared, call, ms),
         }
     }
-    process(shared, request, scratch);
+    process(shared, call)
 }
 
-/// Holds the call on its own thread so the workers stay free for other calls (and admin).
-fn hang(shared: &Arc<Shared>, request: Request, ms: u64) {
+/// Holds the call, then processes it. Only this connection waits: every connection has its
+/// own thread, so other calls (and admin) go on.
+fn hang(shared: &Arc<Shared>, call: Call<'_>, ms: u64) -> Reply {
     if shared.hanging.fetch_add(1, Relaxed) >= MAX_HANGING {
         shared.hanging.fetch_sub(1, Relaxed);
-        return respond(
-            request,
-            Reply::error(503, "fault injected (too many hanging calls)"),
-        );
+        return Reply::error(503, "fault injected (too many hanging calls)");
     }
-    let holder = shared.clone();
-    let spawned = thread::Builder::new()
-        .name("core-sim-hang".into())
-        .spawn(move || {
-            thread::sleep(Duration::from_millis(ms));
-            process(&holder, request, &mut Vec::new());
-            holder.hanging.fetch_sub(1, Relaxed);
-        });
-    if spawned.is_err() {
-        shared.hanging.fetch_sub(1, Relaxed);
-    }
+    thread::sleep(Duration::from_millis(ms));
+    let reply = process(shared, call);
+    shared.hanging.fetch_sub(1, Relaxed);
+    reply
 }
 
-/// Reads the body, dispatches, answers.
-fn process(shared: &Shared, mut request: Request, scratch: &mut Vec<u8>) {
-    scratch.clear();
-    let limit = shared.max_body_bytes;
-    let read = request
-        .as_reader()
-        .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
-        .read_to_end(scratch);
-    let reply = if let Err(e) = read {
-        Reply::error(400, format!("cannot read the body: {e}"))
-    } else if scratch.len() > limit {
-        let mut reply = Reply::error(413, format!("body larger than {limit} bytes"));
-        reply.close = true;
-        reply
+/// Dispatches to the admin or the contract handlers.
+fn process(shared: &Shared, mut call: Call<'_>) -> Reply {
+    call.now_ms = core_api::rfc3339::now_millis();
+    if call.path.starts_with("/admin/") {
+        super::admin::handle(shared, &call)
     } else {
-        let (path, query) = split_target(request.url());
-        let frontend = request
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv(core_api::headers::X_FRONTEND))
-            .map(|h| h.value.as_str());
-        let call = Call {
-            method: request.method(),
-            path,
-            query,
-            body: scratch,
-            frontend,
-            now_ms: core_api::rfc3339::now_millis(),
-        };
-        if path.starts_with("/admin/") {
-            super::admin::handle(shared, &call)
-        } else {
-            super::api::handle(shared, &call)
-        }
-    };
-    respond(request, reply);
-}
-
-fn header(name: &str, value: &str) -> Option<Header> {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
-}
-
-fn respond(request: Request, reply: Reply) {
-    let mut response = Response::from_data(reply.body).with_status_code(reply.status);
-    if let Some(h) = header("Content-Type", core_api::headers::CONTENT_TYPE_JSON) {
-        response.add_header(h);
+        super::api::handle(shared, &call)
     }
-    if reply.close {
-        if let Some(h) = header("Connection", "close") {
-            response.add_header(h);
-        }
-    }
-    // A client that went away is not an error of ours.
-    let _ = request.respond(response);
 }

@@ -9,6 +9,7 @@ mod admin;
 pub mod admin_types;
 mod api;
 pub mod cli;
+mod connection;
 pub mod faults;
 mod frontends;
 mod http;
@@ -94,13 +95,10 @@ impl CoreSim {
             .routes
             .validate()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let server = http::listen(config.listen.as_str()).map_err(|e| {
+        let listener = http::listen(config.listen.as_str()).map_err(|e| {
             io::Error::new(e.kind(), format!("cannot listen on {}: {e}", config.listen))
         })?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| io::Error::other("listener has no IP address"))?;
+        let addr = listener.local_addr()?;
         let (control, commands) = mpsc::channel();
         let policy = StorePolicy {
             lease_ms: millis(config.lease).max(1),
@@ -116,10 +114,9 @@ impl CoreSim {
             control: std::sync::Mutex::new(control.clone()),
             hanging: std::sync::atomic::AtomicUsize::new(0),
         });
-        let workers = config.workers.max(1);
         let supervisor = std::thread::Builder::new()
             .name("core-sim".into())
-            .spawn(move || http::supervise(shared, server, addr, workers, commands))?;
+            .spawn(move || http::supervise(shared, listener, addr, commands))?;
         Ok(CoreSim {
             addr,
             control,

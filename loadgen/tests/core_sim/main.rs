@@ -13,4 +13,5 @@ mod contract;
 mod flows;
 mod perf;
 mod queue;
+mod transport;
 mod util;
