@@ -116,7 +116,7 @@ impl<'a> Reader<'a> {
         let window = rest.get(..MAX).unwrap_or(rest);
         match find_nul(window) {
             Some(nul) => {
-                let content = self.frame.slice(self.pos..self.pos + nul);
+                let content = window.get(..nul).unwrap_or_default();
                 self.pos += nul + 1;
                 Ok(COctetString::from_checked(content))
             }
