@@ -1,7 +1,8 @@
 //! Length-limited strings of the SMPP body: C-Octet Strings, SMPP times and short_message.
 //!
 //! Each type carries the spec's maximum so a too-long value is rejected when it is decoded or
-//! built, never later on the wire. Contents are `Bytes` slices of the received frame.
+//! built, never later on the wire. C-Octet Strings and times are short and held inline;
+//! short_message is a `Bytes` slice of the received frame (zero-copy).
 
 use std::fmt;
 
@@ -11,9 +12,16 @@ use super::error::EncodeError;
 
 /// A C-Octet String of at most `MAX` octets on the wire, the terminating NUL included
 /// (so at most `MAX - 1` octets of content). Holds the content without the NUL.
-#[derive(Clone, PartialEq, Eq, Hash, Default)]
+///
+/// The content is stored inline (`MAX` octets plus a length), not as a `Bytes` slice of the
+/// frame: these fields are short, and copying a few octets is cheaper than the atomic
+/// reference count increment and decrement a slice costs. `MAX` must be at most 256.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct COctetString<const MAX: usize> {
-    content: Bytes,
+    len: u8,
+    /// `octets[..len]` is the content, every octet after it is 0 (so `octets[len]` is the
+    /// NUL the encoder writes, and derived equality and hashing see only the content).
+    octets: [u8; MAX],
 }
 
 /// `system_id` (bind, bind_resp, outbind): 16 octets.
@@ -40,12 +48,19 @@ pub type MessageId = COctetString<65>;
 
 impl<const MAX: usize> COctetString<MAX> {
     /// The largest content length in octets (the NUL excluded).
-    pub const MAX_CONTENT: usize = MAX - 1;
+    pub const MAX_CONTENT: usize = {
+        assert!(
+            MAX >= 1 && MAX <= 256,
+            "a C-Octet String holds 1 to 256 octets"
+        );
+        MAX - 1
+    };
 
     /// The empty string (encoded as a single NUL).
     pub const fn empty() -> Self {
         Self {
-            content: Bytes::new(),
+            len: 0,
+            octets: [0; MAX],
         }
     }
 
@@ -57,11 +72,16 @@ impl<const MAX: usize> COctetString<MAX> {
 
     /// Checks `value` against the limit; the error names `field`.
     pub fn for_field(field: &'static str, value: &str) -> Result<Self, EncodeError> {
-        Self::from_bytes(field, Bytes::copy_from_slice(value.as_bytes()))
+        Self::from_slice(field, value.as_bytes())
     }
 
     /// Checks raw octets (no NUL inside, at most `MAX - 1` long); the error names `field`.
     pub fn from_bytes(field: &'static str, content: Bytes) -> Result<Self, EncodeError> {
+        Self::from_slice(field, &content)
+    }
+
+    /// Checks raw octets (no NUL inside, at most `MAX - 1` long); the error names `field`.
+    pub fn from_slice(field: &'static str, content: &[u8]) -> Result<Self, EncodeError> {
         if content.len() > Self::MAX_CONTENT {
             return Err(EncodeError::TooLong {
                 field,
@@ -72,47 +92,76 @@ impl<const MAX: usize> COctetString<MAX> {
         if content.contains(&0) {
             return Err(EncodeError::InteriorNul { field });
         }
-        Ok(Self { content })
+        Ok(Self::from_checked(content))
     }
 
-    /// Builds from content the reader has already checked.
-    pub(crate) fn from_checked(content: Bytes) -> Self {
-        Self { content }
+    /// Builds from content the reader has already checked: no NUL, at most `MAX - 1` octets
+    /// (longer content is cut there rather than panicking).
+    #[inline]
+    pub(crate) fn from_checked(content: &[u8]) -> Self {
+        let mut octets = [0; MAX];
+        let len = content.len().min(Self::MAX_CONTENT);
+        if let (Some(to), Some(from)) = (octets.get_mut(..len), content.get(..len)) {
+            to.copy_from_slice(from);
+        }
+        Self {
+            // MAX_CONTENT is at most 255.
+            len: u8::try_from(len).unwrap_or(u8::MAX),
+            octets,
+        }
     }
 
     /// The content octets, without the NUL.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.content
+        self.octets.get(..usize::from(self.len)).unwrap_or_default()
     }
 
-    /// The content as a shared `Bytes` slice (no copy).
-    pub fn bytes(&self) -> &Bytes {
-        &self.content
+    /// The content followed by its NUL: the octets on the wire.
+    #[inline]
+    pub(crate) fn with_nul(&self) -> &[u8] {
+        self.octets
+            .get(..=usize::from(self.len))
+            .unwrap_or_default()
+    }
+
+    /// The content as a new `Bytes` (a copy: the content is held inline).
+    pub fn bytes(&self) -> Bytes {
+        Bytes::copy_from_slice(self.as_bytes())
     }
 
     /// The content as UTF-8 text, if it is.
     pub fn to_str(&self) -> Option<&str> {
-        std::str::from_utf8(&self.content).ok()
+        std::str::from_utf8(self.as_bytes()).ok()
     }
 
     /// The content as text, invalid UTF-8 replaced (for logs).
     pub fn to_string_lossy(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.content)
+        String::from_utf8_lossy(self.as_bytes())
     }
 
     /// Content length in octets (the NUL excluded).
+    #[inline]
     pub fn len(&self) -> usize {
-        self.content.len()
+        usize::from(self.len)
     }
 
     /// True for the empty string.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.content.is_empty()
+        self.len == 0
     }
 
     /// Octets on the wire: content plus NUL.
+    #[inline]
     pub fn encoded_len(&self) -> usize {
-        self.content.len() + 1
+        usize::from(self.len) + 1
+    }
+}
+
+impl<const MAX: usize> Default for COctetString<MAX> {
+    fn default() -> Self {
+        Self::empty()
     }
 }
 
@@ -130,13 +179,13 @@ impl<const MAX: usize> fmt::Display for COctetString<MAX> {
 
 impl<const MAX: usize> PartialEq<str> for COctetString<MAX> {
     fn eq(&self, other: &str) -> bool {
-        self.content == other.as_bytes()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
 impl<const MAX: usize> PartialEq<&str> for COctetString<MAX> {
     fn eq(&self, other: &&str) -> bool {
-        self.content == other.as_bytes()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
@@ -324,6 +373,25 @@ mod tests {
         );
         assert!(err.to_string().contains("system_id"));
         assert!(Password::new("a\0b").is_err());
+    }
+
+    #[test]
+    fn inline_content_compares_and_encodes_with_its_nul() {
+        let a = Address::new("447700900123").unwrap();
+        assert_eq!(a.as_bytes(), b"447700900123");
+        assert_eq!(a.with_nul(), b"447700900123\0");
+        assert_eq!(a.len(), 12);
+        assert_eq!(a.encoded_len(), 13);
+        assert_eq!(a.bytes(), Bytes::from_static(b"447700900123"));
+        assert_eq!(a, Address::from_bytes("a", a.bytes()).unwrap());
+        assert_ne!(a, Address::new("44770090012").unwrap());
+        assert_eq!(Address::empty().with_nul(), b"\0");
+        assert_eq!(Address::default(), Address::empty());
+        let full = "x".repeat(20);
+        assert_eq!(Address::new(&full).unwrap().with_nul().len(), 21);
+        assert!(Address::from_slice("a", &[b'x'; 21]).is_err());
+        // Inline is only worth it while it stays smaller than the Bytes it replaces.
+        assert!(std::mem::size_of::<Address>() < std::mem::size_of::<Bytes>());
     }
 
     #[test]

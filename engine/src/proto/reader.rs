@@ -25,21 +25,25 @@ impl<'a> Reader<'a> {
     }
 
     /// Octets left to read.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.end - self.pos
     }
 
     /// True when everything has been read.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.pos == self.end
     }
 
     /// The unread octets, without consuming them.
+    #[inline]
     pub fn peek_rest(&self) -> &'a [u8] {
         self.frame.get(self.pos..self.end).unwrap_or_default()
     }
 
     /// Takes the next `len` octets as a zero-copy slice of the frame.
+    #[inline]
     pub fn take(&mut self, len: usize, field: &'static str) -> Result<Bytes, DecodeErrorKind> {
         if len > self.remaining() {
             return Err(DecodeErrorKind::UnexpectedEnd { field });
@@ -71,21 +75,25 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads one octet.
+    #[inline]
     pub fn u8(&mut self, field: &'static str) -> Result<u8, DecodeErrorKind> {
         let [b] = self.array::<1>(field)?;
         Ok(b)
     }
 
     /// Reads a big-endian u16.
+    #[inline]
     pub fn u16(&mut self, field: &'static str) -> Result<u16, DecodeErrorKind> {
         Ok(u16::from_be_bytes(self.array(field)?))
     }
 
     /// Reads a big-endian u32.
+    #[inline]
     pub fn u32(&mut self, field: &'static str) -> Result<u32, DecodeErrorKind> {
         Ok(u32::from_be_bytes(self.array(field)?))
     }
 
+    #[inline]
     fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], DecodeErrorKind> {
         let bytes = self
             .frame
@@ -99,15 +107,16 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a C-Octet String of at most `MAX` octets including its NUL.
+    #[inline]
     pub fn c_string<const MAX: usize>(
         &mut self,
         field: &'static str,
     ) -> Result<COctetString<MAX>, DecodeErrorKind> {
         let rest = self.peek_rest();
         let window = rest.get(..MAX).unwrap_or(rest);
-        match window.iter().position(|&b| b == 0) {
+        match find_nul(window) {
             Some(nul) => {
-                let content = self.frame.slice(self.pos..self.pos + nul);
+                let content = window.get(..nul).unwrap_or_default();
                 self.pos += nul + 1;
                 Ok(COctetString::from_checked(content))
             }
@@ -117,7 +126,13 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads an SMPP time: a C-Octet String that is empty or exactly 16 characters.
+    #[inline]
     pub fn smpp_time(&mut self, field: &'static str) -> Result<SmppTime, DecodeErrorKind> {
+        // Most times on the wire are empty (a lone NUL): nothing to slice or check.
+        if self.peek_rest().first() == Some(&0) {
+            self.pos += 1;
+            return Ok(SmppTime::empty());
+        }
         let text = self.c_string::<17>(field)?;
         if !super::cstring::is_valid_time(text.as_bytes()) {
             return Err(DecodeErrorKind::InvalidTime { field });
@@ -135,6 +150,33 @@ impl<'a> Reader<'a> {
             })
         }
     }
+}
+
+/// The index of the first NUL in `octets`, eight octets at a time: in each little-endian
+/// word, `(w - 0x01..01) & !w & 0x80..80` has its lowest set bit in the first zero octet
+/// (borrows can only mark octets above a real zero, never below it).
+#[inline]
+fn find_nul(octets: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut chunks = octets.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let zeros = word.wrapping_sub(ONES) & !word & HIGHS;
+        if zeros != 0 {
+            // trailing_zeros is at most 63 here, so the octet index is below 8.
+            return Some(offset + (zeros.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == 0)
+        .map(|i| offset + i)
 }
 
 #[cfg(test)]
@@ -167,6 +209,40 @@ mod tests {
             Err(DecodeErrorKind::Unterminated { field: "s" })
         );
         assert_eq!(r.take_rest(), Bytes::from_static(b"\0cd"));
+    }
+
+    #[test]
+    fn find_nul_agrees_with_a_plain_search() {
+        // Every position of the first NUL, in windows around the 8-octet word boundaries,
+        // with 0x80 and 0x01 octets around it (the values the word trick could confuse).
+        for len in 0..26 {
+            for nul in 0..=len {
+                for filler in [0x01u8, 0x80, 0xFF, b'a'] {
+                    let mut octets = vec![filler; len];
+                    if nul < len {
+                        octets[nul] = 0;
+                        if nul + 1 < len {
+                            octets[nul + 1] = 0;
+                        }
+                    }
+                    let expected = octets.iter().position(|&b| b == 0);
+                    assert_eq!(find_nul(&octets), expected, "{octets:02X?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn empty_time_takes_one_octet() {
+        let frame = Bytes::from_static(b"\0\0x");
+        let mut r = Reader::new(&frame);
+        assert!(r.smpp_time("t").unwrap().is_empty());
+        assert!(r.smpp_time("t").unwrap().is_empty());
+        assert_eq!(r.remaining(), 1);
+        assert_eq!(
+            r.smpp_time("t"),
+            Err(DecodeErrorKind::Unterminated { field: "t" })
+        );
     }
 
     #[test]

@@ -8,8 +8,7 @@ use super::reader::Reader;
 
 /// Writes a C-Octet String and its NUL.
 pub(crate) fn put_c_string<const MAX: usize>(out: &mut BytesMut, value: &COctetString<MAX>) {
-    out.put_slice(value.as_bytes());
-    out.put_u8(0);
+    out.put_slice(value.with_nul());
 }
 
 /// Writes an SMPP time and its NUL.

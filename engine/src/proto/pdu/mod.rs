@@ -241,6 +241,7 @@ impl Body {
     }
 
     /// Decodes the body of `command_id` from `reader` (which holds exactly the body).
+    #[inline]
     fn decode(command_id: CommandId, reader: &mut Reader<'_>) -> Result<Self, DecodeErrorKind> {
         if command_id.is_response() && reader.is_empty() {
             // Error responses usually carry no body; a few peers omit it on success too.
@@ -364,6 +365,7 @@ impl Pdu {
 
     /// Decodes exactly one complete frame (command_length must equal `frame.len()`). Fields
     /// of the result share `frame`'s memory.
+    #[inline]
     pub fn decode(frame: Bytes) -> Result<Self, DecodeError> {
         let mut reader = Reader::new(&frame);
         let header = |reader: &mut Reader<'_>| -> Option<(u32, CommandId, u32, u32)> {

@@ -58,6 +58,7 @@ pub struct SubmitSm {
 pub type DeliverSm = SubmitSm;
 
 impl BodyCodec for SubmitSm {
+    #[inline]
     fn decode(reader: &mut Reader<'_>) -> Result<Self, DecodeErrorKind> {
         Ok(Self {
             service_type: reader.c_string("service_type")?,
@@ -132,6 +133,7 @@ pub struct SubmitSmResp {
 pub type DeliverSmResp = SubmitSmResp;
 
 impl BodyCodec for SubmitSmResp {
+    #[inline]
     fn decode(reader: &mut Reader<'_>) -> Result<Self, DecodeErrorKind> {
         Ok(Self {
             message_id: reader.c_string("message_id")?,
