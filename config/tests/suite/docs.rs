@@ -37,6 +37,21 @@ fn every_section_table_is_in_the_documentation() {
 }
 
 #[test]
+fn the_readme_carries_the_same_tables() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let readme = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    for section in Section::ALL {
+        let table = markdown_table(section);
+        assert!(
+            readme.contains(&table),
+            "README.md's table of {} differs from the schema; expected:\n{table}",
+            section.header()
+        );
+    }
+}
+
+#[test]
 fn every_environment_variable_is_documented() {
     let doc = doc();
     for key in KEYS {
