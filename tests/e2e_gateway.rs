@@ -4,24 +4,19 @@
 //! Then SIGTERM: the partner is unbound and the process exits 0.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
+use common::{free_port, GatewayProcess};
 use engine::proto::{Address, Bind, Body, CommandStatus, DeliverSm, ShortMessage, SubmitSm};
 use engine::session::{BindType, CloseReason, EsmeSession, Event, SessionConfig};
 use smpp_loadgen::core_sim::{CoreSim, RouteTable, SimConfig};
 use smpp_loadgen::smsc::{SmscConfig, SmscSim};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A blocking partner ESME that answers deliver_sm with ESME_ROK.
 struct Partner {
@@ -128,39 +123,6 @@ fn submit(source: &str) -> Body {
     })
 }
 
-struct Gateway {
-    child: Child,
-    log: std::path::PathBuf,
-}
-
-impl Gateway {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn terminate(&mut self) -> Option<i32> {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        None
-    }
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn partner_submit_goes_to_the_carrier_and_its_receipt_comes_back() {
     let core = CoreSim::start(SimConfig {
@@ -173,16 +135,11 @@ fn partner_submit_goes_to_the_carrier_and_its_receipt_comes_back() {
     .unwrap();
     let carrier = SmscSim::start(SmscConfig::default()).unwrap();
     let listen_port = free_port();
-    let dir = std::env::temp_dir().join(format!("omsmpp-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config_path = dir.join("gateway.toml");
-    std::fs::write(
-        &config_path,
-        format!(
-            r#"
+    let config = format!(
+        r#"
 api_base_url = "{api}"
 smsc_name = "smpp_e2e"
-cache_dir = "{cache}"
+cache_dir = "{{cache}}"
 shards = 2
 log_format = "json"
 [[binds]]
@@ -211,31 +168,12 @@ port = {metrics}
 enabled = false
 port = {web}
 "#,
-            api = core.base_url(),
-            cache = dir.join("cache").display(),
-            carrier = carrier.local_addr().port(),
-            metrics = free_port(),
-            web = free_port(),
-        ),
-    )
-    .unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&config_path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    let log = dir.join("gateway.log");
-    let child = Command::new(env!("CARGO_BIN_EXE_omnimessage-smpp"))
-        .arg("--config")
-        .arg(&config_path)
-        .env_remove("API_BASE_URL")
-        .env_remove("SMSC_NAME")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut gateway = Gateway { child, log };
+        api = core.base_url(),
+        carrier = carrier.local_addr().port(),
+        metrics = free_port(),
+        web = free_port(),
+    );
+    let mut gateway = GatewayProcess::start("e2e", &config);
 
     let mut partner = Partner::connect(listen_port);
     let bind = Bind::new("partner", "partner1").unwrap();
@@ -310,7 +248,6 @@ port = {web}
             "not JSON: {line}"
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
