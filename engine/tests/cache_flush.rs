@@ -13,11 +13,15 @@ use engine::coreclient::CoreError;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
+// Each test opens its partition as a different shard: ids are unique per shard, and the tests run
+// at once in one process whose log capture they share, so two "shard 0" partitions opened in the
+// same millisecond would hand out the same id and mix their log lines.
+
 #[test]
 fn backoff_doubles_from_the_retry_interval_until_failed_permanent() {
     capture_logs();
     let dir = tempfile::tempdir().unwrap();
-    let (cache, writer, _thread) = open(dir.path(), 0);
+    let (cache, writer, _thread) = open(dir.path(), 10);
     let id = writer
         .store_blocking("backoff_bind", &submit(1, "backoff_bind"), t0())
         .unwrap();
@@ -91,7 +95,7 @@ fn backoff_doubles_from_the_retry_interval_until_failed_permanent() {
 fn a_4xx_is_permanent_at_once_and_a_delivery_removes_the_record() {
     capture_logs();
     let dir = tempfile::tempdir().unwrap();
-    let (cache, writer, _thread) = open(dir.path(), 0);
+    let (cache, writer, _thread) = open(dir.path(), 11);
     let refused = writer
         .store_blocking("b4xx", &submit(1, "b4xx"), t0())
         .unwrap();
@@ -141,7 +145,7 @@ fn a_4xx_is_permanent_at_once_and_a_delivery_removes_the_record() {
 #[test]
 fn settle_maps_the_core_answer() {
     let dir = tempfile::tempdir().unwrap();
-    let (cache, writer, _thread) = open(dir.path(), 0);
+    let (cache, writer, _thread) = open(dir.path(), 12);
     let ids: Vec<i64> = (0..4)
         .map(|n| {
             writer
@@ -186,7 +190,7 @@ fn settle_maps_the_core_answer() {
 #[test]
 fn due_hands_out_the_oldest_first_within_the_limit() {
     let dir = tempfile::tempdir().unwrap();
-    let (cache, writer, _thread) = open(dir.path(), 0);
+    let (cache, writer, _thread) = open(dir.path(), 13);
     let ids: Vec<i64> = (0..5)
         .map(|n| {
             let at = t0() + Duration::from_millis(n as u64);
@@ -213,7 +217,7 @@ fn due_hands_out_the_oldest_first_within_the_limit() {
 fn overflow_deletes_the_oldest_of_that_bind_only() {
     capture_logs();
     let dir = tempfile::tempdir().unwrap();
-    let (cache, writer, _thread) = open(dir.path(), 0);
+    let (cache, writer, _thread) = open(dir.path(), 14);
     let small = BindCacheSettings {
         max_size: 3,
         retry_interval: MINUTE,
@@ -268,7 +272,7 @@ fn overflow_deletes_the_oldest_of_that_bind_only() {
 #[test]
 fn operators_retry_and_delete() {
     let dir = tempfile::tempdir().unwrap();
-    let (cache, writer, _thread) = open(dir.path(), 0);
+    let (cache, writer, _thread) = open(dir.path(), 15);
     let a: Vec<i64> = (0..3)
         .map(|n| {
             writer
@@ -322,7 +326,7 @@ fn operators_retry_and_delete() {
 
     // Operator changes are on disk.
     drop((cache, writer, _thread));
-    let (reopened, _w, _t) = open(dir.path(), 0);
+    let (reopened, _w, _t) = open(dir.path(), 15);
     let ids: Vec<i64> = reopened.list("ops_a", 10).iter().map(|v| v.id).collect();
     assert_eq!(ids, [a[0], a[2]]);
     assert_eq!(reopened.size_of("ops_b"), 0);
