@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use common::{free_port, GatewayProcess};
+use common::{free_port, E2eConfig, GatewayProcess};
 use engine::proto::{Address, Bind, Body, CommandStatus, DeliverSm, ShortMessage, SubmitSm};
 use engine::session::{BindType, CloseReason, EsmeSession, Event, SessionConfig};
 use smpp_loadgen::core_sim::{CoreSim, RouteTable, SimConfig};
@@ -135,44 +135,16 @@ fn partner_submit_goes_to_the_carrier_and_its_receipt_comes_back() {
     .unwrap();
     let carrier = SmscSim::start(SmscConfig::default()).unwrap();
     let listen_port = free_port();
-    let config = format!(
-        r#"
-api_base_url = "{api}"
-smsc_name = "smpp_e2e"
-cache_dir = "{{cache}}"
-shards = 2
-log_format = "json"
-[[binds]]
-name = "carrier_sim"
-bind_type = "transceiver"
-host = "127.0.0.1"
-port = {carrier}
-system_id = "gateway"
-password = "secret"
-queue_check_frequency = 100
-[[server_binds]]
-name = "partner_demo"
-system_id = "partner"
-password = "partner1"
-allowed_bind_types = ["transmitter", "receiver", "transceiver"]
-ip_whitelist = ["127.0.0.1"]
-source_address_whitelist = ["MyBrand"]
-queue_check_frequency = 100
-[listen]
-host = "127.0.0.1"
-port = {listen_port}
-[metrics]
-enabled = false
-port = {metrics}
-[web]
-enabled = false
-port = {web}
-"#,
-        api = core.base_url(),
-        carrier = carrier.local_addr().port(),
-        metrics = free_port(),
-        web = free_port(),
-    );
+    let config = E2eConfig {
+        api: &core.base_url(),
+        carrier_port: carrier.local_addr().port(),
+        listen_port,
+        smsc_name: "smpp_e2e",
+        server_bind: "partner_demo",
+        source_whitelist: &["MyBrand"],
+        extra: "log_format = \"json\"",
+    }
+    .toml();
     let mut gateway = GatewayProcess::start("e2e", &config);
 
     let mut partner = Partner::connect(listen_port);

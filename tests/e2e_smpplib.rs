@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{free_port, GatewayProcess};
+use common::{free_port, E2eConfig, GatewayProcess};
 use serde_json::Value;
 use smpp_loadgen::core_sim::{CoreSim, RouteTable, SimConfig};
 use smpp_loadgen::smsc::{SmscConfig, SmscSim};
@@ -70,43 +70,16 @@ fn core_stats(core: &CoreSim) -> String {
 }
 
 fn config(core: &CoreSim, carrier: &SmscSim, listen: u16) -> String {
-    format!(
-        r#"
-api_base_url = "{api}"
-smsc_name = "smpp_interop"
-cache_dir = "{{cache}}"
-shards = 2
-[[binds]]
-name = "carrier_sim"
-bind_type = "transceiver"
-host = "127.0.0.1"
-port = {carrier}
-system_id = "gateway"
-password = "secret"
-queue_check_frequency = 100
-[[server_binds]]
-name = "partner_interop"
-system_id = "partner"
-password = "partner1"
-allowed_bind_types = ["transmitter", "receiver", "transceiver"]
-ip_whitelist = ["127.0.0.1"]
-source_address_whitelist = ["MyBrand", "614*"]
-queue_check_frequency = 100
-[listen]
-host = "127.0.0.1"
-port = {listen}
-[metrics]
-enabled = false
-port = {metrics}
-[web]
-enabled = false
-port = {web}
-"#,
-        api = core.base_url(),
-        carrier = carrier.local_addr().port(),
-        metrics = free_port(),
-        web = free_port(),
-    )
+    E2eConfig {
+        api: &core.base_url(),
+        carrier_port: carrier.local_addr().port(),
+        listen_port: listen,
+        smsc_name: "smpp_interop",
+        server_bind: "partner_interop",
+        source_whitelist: &["MyBrand", "614*"],
+        extra: "",
+    }
+    .toml()
 }
 
 #[test]

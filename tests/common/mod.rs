@@ -106,3 +106,77 @@ impl Drop for GatewayProcess {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// The configuration the end-to-end tests share: one client bind `carrier_sim` to the carrier
+/// simulator, one server bind for partner `partner`/`partner1` from 127.0.0.1, the listener on
+/// `listen_port`, no sidecar. `{cache}` is left for [`GatewayProcess::start`] to fill in.
+pub struct E2eConfig<'a> {
+    /// The core simulator's base URL.
+    pub api: &'a str,
+    /// The carrier simulator's port.
+    pub carrier_port: u16,
+    /// The SMPP listener's port.
+    pub listen_port: u16,
+    /// `smsc_name`.
+    pub smsc_name: &'a str,
+    /// The server bind's name.
+    pub server_bind: &'a str,
+    /// The server bind's `source_address_whitelist`.
+    pub source_whitelist: &'a [&'a str],
+    /// Extra top-level lines (e.g. `log_format = "json"`).
+    pub extra: &'a str,
+}
+
+impl E2eConfig<'_> {
+    /// The TOML text.
+    pub fn toml(&self) -> String {
+        let whitelist: Vec<String> = self
+            .source_whitelist
+            .iter()
+            .map(|s| format!("{s:?}"))
+            .collect();
+        format!(
+            r#"
+api_base_url = "{api}"
+smsc_name = "{smsc_name}"
+cache_dir = "{{cache}}"
+shards = 2
+{extra}
+[[binds]]
+name = "carrier_sim"
+bind_type = "transceiver"
+host = "127.0.0.1"
+port = {carrier}
+system_id = "gateway"
+password = "secret"
+queue_check_frequency = 100
+[[server_binds]]
+name = "{server_bind}"
+system_id = "partner"
+password = "partner1"
+allowed_bind_types = ["transmitter", "receiver", "transceiver"]
+ip_whitelist = ["127.0.0.1"]
+source_address_whitelist = [{whitelist}]
+queue_check_frequency = 100
+[listen]
+host = "127.0.0.1"
+port = {listen}
+[metrics]
+enabled = false
+port = {metrics}
+[web]
+enabled = false
+port = {web}
+"#,
+            api = self.api,
+            smsc_name = self.smsc_name,
+            extra = self.extra,
+            carrier = self.carrier_port,
+            server_bind = self.server_bind,
+            whitelist = whitelist.join(", "),
+            listen = self.listen_port,
+            metrics = free_port(),
+            web = free_port(),
+        )
+    }
+}
