@@ -23,7 +23,6 @@ options:
   --lease-ms N           the same in milliseconds
   --retry-delay-ms N     delay before a throttled/failed message is offered again (default 5000)
   --max-attempts N       hand-outs after which a temporary failure is final (default 0: never)
-  --workers N            HTTP worker threads (default 4)
   --no-batch             do not serve or advertise the batch endpoints
   --max-body-bytes N     largest request body (default 33554432)
   -h, --help             this text
@@ -79,12 +78,6 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
                 config.retry_delay = Duration::from_millis(number(flag, &value()?)?);
             }
             "--max-attempts" => config.max_attempts = number(flag, &value()?)?,
-            "--workers" => {
-                config.workers = number(flag, &value()?)?;
-                if config.workers == 0 || config.workers > 256 {
-                    return Err("--workers must be 1..=256".to_owned());
-                }
-            }
             "--no-batch" => config.batch = false,
             "--max-body-bytes" => config.max_body_bytes = number(flag, &value()?)?,
             other => return Err(format!("unknown option {other:?} (see --help)")),
@@ -121,8 +114,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     })
     .map_err(|e| format!("cannot install the signal handler: {e}"))?;
     let summary = format!(
-        "workers {}, lease {} ms, retry delay {} ms, batch {}, {} route(s){}",
-        config.workers,
+        "lease {} ms, retry delay {} ms, batch {}, {} route(s){}",
         config.lease.as_millis(),
         config.retry_delay.as_millis(),
         if config.batch { "on" } else { "off" },
@@ -155,7 +147,7 @@ mod tests {
     #[test]
     fn options_parse() {
         let Command::Run(config) = parse_args(&args(
-            "--listen 127.0.0.1:9 --lease-secs 2 --workers 3 --no-batch \
+            "--listen 127.0.0.1:9 --lease-secs 2 --no-batch \
              --route from=partner_acme,to=carrier_a --route=mode=client,prefix=1234,to=partner_acme \
              --default-route carrier_b --retry-delay-ms 250 --max-attempts 4",
         ))
@@ -164,7 +156,6 @@ mod tests {
         };
         assert_eq!(config.listen, "127.0.0.1:9");
         assert_eq!(config.lease, Duration::from_secs(2));
-        assert_eq!(config.workers, 3);
         assert!(!config.batch);
         assert_eq!(config.retry_delay, Duration::from_millis(250));
         assert_eq!(config.max_attempts, 4);
@@ -187,7 +178,7 @@ mod tests {
         assert!(parse_args(&args("--lease-secs x"))
             .unwrap_err()
             .contains("--lease-secs"));
-        assert!(parse_args(&args("--workers"))
+        assert!(parse_args(&args("--max-attempts"))
             .unwrap_err()
             .contains("needs a value"));
         assert!(parse_args(&args("--bogus"))

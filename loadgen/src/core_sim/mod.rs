@@ -34,8 +34,6 @@ use store::{Store, StorePolicy};
 pub struct SimConfig {
     /// Address to listen on (`127.0.0.1:0` picks a free port).
     pub listen: String,
-    /// Threads answering requests.
-    pub workers: usize,
     /// How long a handed-out queue item stays leased.
     pub lease: Duration,
     /// Delay before a throttled or temporarily failed message is offered again.
@@ -54,7 +52,6 @@ impl Default for SimConfig {
     fn default() -> SimConfig {
         SimConfig {
             listen: "127.0.0.1:0".to_owned(),
-            workers: 4,
             lease: Duration::from_secs(60),
             retry_delay: Duration::from_secs(5),
             max_attempts: 0,
@@ -89,7 +86,7 @@ pub struct CoreSim {
 }
 
 impl CoreSim {
-    /// Binds the listener and starts the workers.
+    /// Binds the listener and starts the accept thread.
     pub fn start(config: SimConfig) -> io::Result<CoreSim> {
         config
             .routes
@@ -134,7 +131,7 @@ impl CoreSim {
         format!("http://{}", self.addr)
     }
 
-    /// Stops the listener and the workers and waits for them.
+    /// Stops the listener and waits for the accept thread.
     pub fn shutdown(mut self) {
         self.stop();
     }

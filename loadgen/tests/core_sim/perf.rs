@@ -13,7 +13,6 @@ const PER_THREAD: usize = 1500;
 #[test]
 fn insert_and_drain_throughput_from_8_threads() {
     let sim = start(SimConfig {
-        workers: 4,
         routes: RouteTable {
             default: Some("carrier_perf".into()),
             rules: Vec::new(),

@@ -12,7 +12,6 @@ use ureq::Agent;
 pub fn start(config: SimConfig) -> CoreSim {
     CoreSim::start(SimConfig {
         listen: "127.0.0.1:0".into(),
-        workers: 2,
         ..config
     })
     .expect("simulator starts")
