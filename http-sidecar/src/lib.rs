@@ -9,6 +9,7 @@
 //! [`LogBuffer`] that a [`RingLog`] around the gateway's logger fills.
 #![warn(missing_docs)]
 
+pub mod admin;
 mod engine_view;
 pub mod exposition;
 mod http;
@@ -18,6 +19,7 @@ pub mod status;
 pub mod view;
 pub mod web;
 
+pub use admin::{CacheAdmin, PeerAdmin, QueueView};
 pub use engine_view::EngineView;
 pub use exposition::Format;
 pub use server::{Sidecar, SidecarSettings, DEFAULT_METRICS_PORT};

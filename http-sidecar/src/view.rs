@@ -196,13 +196,20 @@ pub enum ControlError {
     NotApplicable(String),
     /// The shards did not take the command (stopping, channel full).
     Unavailable(String),
+    /// The request is invalid; the text names the key or field and the problem.
+    Invalid(String),
+    /// Nothing has this id (a cached message, say).
+    NotFound(String),
 }
 
 impl std::fmt::Display for ControlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ControlError::UnknownBind(name) => write!(f, "no bind named '{name}'"),
-            ControlError::NotApplicable(why) | ControlError::Unavailable(why) => f.write_str(why),
+            ControlError::NotApplicable(why)
+            | ControlError::Unavailable(why)
+            | ControlError::Invalid(why)
+            | ControlError::NotFound(why) => f.write_str(why),
         }
     }
 }

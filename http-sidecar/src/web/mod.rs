@@ -394,7 +394,9 @@ fn bind_command(context: &Context, request: Request, path: &str) {
         }
         Err(failure) => {
             let status = match failure {
-                crate::view::ControlError::UnknownBind(_) => 404,
+                crate::view::ControlError::UnknownBind(_)
+                | crate::view::ControlError::NotFound(_) => 404,
+                crate::view::ControlError::Invalid(_) => 400,
                 crate::view::ControlError::NotApplicable(_) => 409,
                 crate::view::ControlError::Unavailable(_) => 503,
             };
