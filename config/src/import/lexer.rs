@@ -267,6 +267,8 @@ impl Lexer<'_> {
             'e' => '\u{1b}',
             '0' => '\0',
             'a' => '\u{7}',
+            // Elixir's `\d` is DEL, not a digit class: keeping the letter would change the value.
+            'd' => '\u{7f}',
             'b' => '\u{8}',
             'f' => '\u{c}',
             'v' => '\u{b}',
@@ -360,6 +362,22 @@ mod tests {
                 Tok::Str("X".into()),
                 Tok::Punct(")"),
             ]
+        );
+    }
+
+    #[test]
+    fn resolves_every_elixir_escape() {
+        // The escapes of Elixir's string syntax; an unknown one stands for its own character.
+        assert_eq!(
+            toks(r##""\0\a\b\d\e\f\n\r\s\t\v\x41\u00e9\u{263A}\q\\\"#""##),
+            [Tok::Str(
+                "\0\u{7}\u{8}\u{7f}\u{1b}\u{c}\n\r \t\u{b}Aé\u{263a}q\\\"#".into()
+            )]
+        );
+        assert_eq!(
+            toks(r"'pa\dss'"),
+            toks(r#""pa\dss""#),
+            "charlists take the same escapes"
         );
     }
 
