@@ -203,6 +203,23 @@ pub struct ApiBaseUrl {
 impl ApiBaseUrl {
     /// Parses an `http://` or `https://` URL with a host, an optional port and an optional path.
     pub fn parse(text: &str) -> Result<Self, String> {
+        // First, and without repeating the URL: every later message quotes it, and a password
+        // in it would end up in the journal.
+        let after_scheme = text.split_once("://").map_or(text, |(_, rest)| rest);
+        let authority_end = after_scheme
+            .find(['/', '?', '#'])
+            .unwrap_or(after_scheme.len());
+        if after_scheme
+            .get(..authority_end)
+            .unwrap_or("")
+            .contains('@')
+        {
+            return Err(
+                "user credentials (user:password@) in the URL are not supported; \
+                        remove them (the URL is not shown here, it holds a password)"
+                    .to_owned(),
+            );
+        }
         if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(format!("{text:?} contains spaces or control characters"));
         }
@@ -223,11 +240,6 @@ impl ApiBaseUrl {
             Some(slash) => rest.split_at(slash),
             None => (rest, ""),
         };
-        if authority.contains('@') {
-            return Err(format!(
-                "{text:?}: user credentials in the URL are not supported"
-            ));
-        }
         let (host, port) = split_host_port(authority).map_err(|why| format!("{text:?}: {why}"))?;
         let port = port.unwrap_or(if https { 443 } else { 80 });
         let scheme = if https { "https" } else { "http" };
@@ -497,6 +509,22 @@ mod tests {
         ] {
             assert!(ApiBaseUrl::parse(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn a_password_in_the_url_is_never_repeated() {
+        for bad in [
+            "https://gw:s3cret@core:8443",
+            "http://gw:s3cret@core/api?x=1",
+            "https://gw:s3cret@core x",
+            "gw:s3cret@core",
+        ] {
+            let error = ApiBaseUrl::parse(bad).unwrap_err();
+            assert!(error.contains("user credentials"), "{bad:?}: {error}");
+            assert!(!error.contains("s3cret"), "{bad:?}: {error}");
+        }
+        // An @ in the path is not a credential.
+        assert!(ApiBaseUrl::parse("https://core/@api").is_ok());
     }
 
     #[test]
