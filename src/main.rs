@@ -70,7 +70,7 @@ fn main() -> ExitCode {
 fn config_check(path: &str) -> ExitCode {
     match smpp_config::Config::load(path) {
         Ok(loaded) => {
-            println!("{:#?}", loaded.config);
+            print!("{}", loaded.config.to_effective_toml());
             for warning in &loaded.warnings {
                 eprintln!("warning: {warning}");
             }

@@ -111,3 +111,27 @@ fn config_import_reports_malformed_input_with_its_position() {
     assert!(stderr.contains("line 2"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn config_check_prints_toml_that_checks_again() {
+    let out = gateway(&["config", "check", &example("carrier-and-partners.toml")]);
+    assert!(out.status.success());
+    let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        printed.contains("[[server_binds]]\nname = \"partner_alpha\""),
+        "{printed}"
+    );
+    assert!(printed.contains("max_connections = 100"), "{printed}");
+    let dir = std::env::temp_dir().join(format!("omsmpp-cli-effective-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join("effective.toml");
+    std::fs::write(&path, &printed).unwrap_or_else(|e| panic!("{e}"));
+    let again = gateway(&["config", "check", &path.display().to_string()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&again.stdout), printed);
+}

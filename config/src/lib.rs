@@ -23,6 +23,7 @@
 
 mod binds;
 mod checker;
+mod effective;
 mod env;
 mod error;
 pub mod import;
@@ -34,6 +35,7 @@ mod settings;
 pub mod spec;
 
 pub use binds::{BindType, BindTypes, ClientBind, Concatenation, ServerBind};
+pub use effective::MASK;
 pub use error::{ConfigError, Problem, Warning, WarningKind};
 pub use ipnet::IpNet;
 pub use net::{ApiBaseUrl, IpWhitelist, SourceAddressWhitelist, SourcePattern, WhitelistEntry};
