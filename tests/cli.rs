@@ -135,3 +135,15 @@ fn config_check_prints_toml_that_checks_again() {
     );
     assert_eq!(String::from_utf8_lossy(&again.stdout), printed);
 }
+
+#[test]
+fn version_file_matches_the_binary() {
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "VERSION"].iter().collect();
+    let file = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+    let out = gateway(&["--version"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("omnimessage-smpp {}", file.trim()),
+        "VERSION and the package version differ"
+    );
+}
