@@ -328,3 +328,40 @@ fn production_file_with_environment_variables() {
     assert_eq!(config.smsc_name, "other");
     assert_eq!(config.smpp_poll_interval, Duration::from_millis(500));
 }
+
+#[test]
+fn word_list_sigils_and_special_characters_survive_the_conversion() {
+    // Not in the guide, but how Elixir programmers often write lists; and passwords with the
+    // characters TOML and Elixir both escape.
+    let imported = runtime_exs(
+        r#"
+config :omnimessage_smpp, api_base_url: "https://core:8443"
+config :omnimessage_smpp, :server_binds, [
+  %{name: "partner_acme", system_id: "acme", password: "a#b\"c\\d\x41",
+    allowed_bind_types: ~w(transmitter transceiver)a,
+    ip_whitelist: ~w[203.0.113.0/24 198.51.100.7],
+    source_address_whitelist: ~W(AcmeCorp 614*)}
+]
+"#,
+    )
+    .unwrap();
+    assert!(imported.unknown.is_empty(), "{:?}", imported.unknown);
+    assert_eq!(notes(&imported), "");
+    let config = load(&imported, &[]).config;
+    let bind = config.server_bind_by_system_id("acme").unwrap();
+    assert_eq!(bind.password.expose(), "a#b\"c\\dA");
+    assert_eq!(
+        bind.allowed_bind_types,
+        BindTypes::default()
+            .with(BindType::Transmitter)
+            .with(BindType::Transceiver)
+    );
+    assert_eq!(bind.ip_whitelist.networks().len(), 2);
+    let sources: Vec<&str> = bind
+        .source_address_whitelist
+        .patterns()
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
+    assert_eq!(sources, ["AcmeCorp", "614*"]);
+}

@@ -21,6 +21,13 @@ pub(super) enum Tok {
     Float(f64),
     /// Punctuation or an operator, e.g. `%{`, `=>`, `||`.
     Punct(&'static str),
+    /// A word list sigil, `~w(a b)` (strings) or `~w(a b)a` (atoms).
+    Words {
+        /// The words, escapes resolved.
+        words: Vec<String>,
+        /// Whether the `a` modifier made them atoms.
+        atoms: bool,
+    },
 }
 
 /// A token and where it starts (1-based line and column).
@@ -126,6 +133,9 @@ impl Lexer<'_> {
                 Some(c) if is_ident_start(c) => Tok::Atom(self.word()),
                 _ => return Err(self.error(line, column, "expected an atom name after `:`")),
             }
+        } else if first == '~' {
+            self.bump();
+            self.sigil(line, column)?
         } else if first.is_ascii_digit() {
             self.number(line, column)?
         } else if is_ident_start(first) {
@@ -230,6 +240,74 @@ impl Lexer<'_> {
         i64::from_str_radix(&digits, radix)
             .map(Tok::Int)
             .map_err(|_| self.error(line, column, format!("integer {digits} is out of range")))
+    }
+
+    /// The rest of a sigil after its `~`. Only word lists (`~w`, `~W`, modifiers `a`, `s`,
+    /// `c`) hold configuration values; any other sigil is refused by name.
+    fn sigil(&mut self, line: u32, column: u32) -> Result<Tok, ImportError> {
+        let escapes = match self.bump() {
+            Some('w') => true,
+            Some('W') => false,
+            Some(other) => {
+                return Err(self.error(
+                    line,
+                    column,
+                    format!("sigil ~{other} cannot be converted; write the value out"),
+                ))
+            }
+            None => return Err(self.error(line, column, "expected a sigil after `~`")),
+        };
+        let close = match self.bump() {
+            Some('(') => ')',
+            Some('[') => ']',
+            Some('{') => '}',
+            Some('<') => '>',
+            Some(c @ ('/' | '|' | '"' | '\'')) => c,
+            _ => {
+                return Err(self.error(
+                    line,
+                    column,
+                    "expected a delimiter after ~w, e.g. ~w(transmitter receiver)a",
+                ))
+            }
+        };
+        let mut text = String::new();
+        loop {
+            let (here_line, here_column) = (self.line, self.column);
+            match self.bump() {
+                None => return Err(self.error(line, column, "sigil is never closed")),
+                Some(c) if c == close => break,
+                Some('#') if escapes && self.peek() == Some('{') => {
+                    return Err(self.error(
+                        here_line,
+                        here_column,
+                        "string interpolation `#{...}` cannot be converted; write the value out",
+                    ));
+                }
+                Some('\\') if escapes => text.push(self.escape(here_line, here_column)?),
+                Some('\\') if self.peek() == Some(close) => {
+                    self.bump();
+                    text.push(close);
+                }
+                Some(c) => text.push(c),
+            }
+        }
+        let atoms = match self.peek() {
+            Some('a') => {
+                self.bump();
+                true
+            }
+            Some('s' | 'c') => {
+                self.bump();
+                false
+            }
+            _ => false,
+        };
+        if self.peek().is_some_and(is_ident_char) {
+            return Err(self.error(line, column, "unknown ~w modifier; expected a, s or c"));
+        }
+        let words = text.split_whitespace().map(str::to_owned).collect();
+        Ok(Tok::Words { words, atoms })
     }
 
     /// The rest of a string opened by `quote` at (`line`, `column`).
@@ -379,6 +457,37 @@ mod tests {
             toks(r#""pa\dss""#),
             "charlists take the same escapes"
         );
+    }
+
+    #[test]
+    fn reads_word_list_sigils() {
+        let words = |list: &[&str], atoms| Tok::Words {
+            words: list.iter().map(|w| (*w).to_owned()).collect(),
+            atoms,
+        };
+        assert_eq!(
+            toks("~w(transmitter receiver)a ~w[10.0.0.1 10.0.0.0/8] ~W|a\\n b|s ~w{x\\sy}c"),
+            [
+                words(&["transmitter", "receiver"], true),
+                words(&["10.0.0.1", "10.0.0.0/8"], false),
+                words(&["a\\n", "b"], false),
+                // As in Elixir, escapes are resolved before the split: `\s` separates.
+                words(&["x", "y"], false),
+            ]
+        );
+        assert_eq!(toks("~w<>"), [words(&[], false)]);
+        assert_eq!(toks("~w(a\\)b)"), [words(&["a)b"], false)]);
+        for (bad, message) in [
+            ("~r/x/", "sigil ~r"),
+            ("~w(a", "never closed"),
+            ("~w(a)z", "modifier"),
+            ("~w a", "delimiter"),
+            ("~w(#{x})", "interpolation"),
+        ] {
+            let error = tokenize(bad).unwrap_err();
+            assert!(error.message.contains(message), "{bad}: {}", error.message);
+            assert_eq!(error.line, 1);
+        }
     }
 
     #[test]

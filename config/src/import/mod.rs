@@ -18,7 +18,7 @@
 //!
 //! [`runtime_exs`] reads it with a real tokenizer and recursive-descent parser (never a pattern
 //! match on text), evaluates the few expressions such files contain (`System.get_env`, `||`,
-//! `String.to_integer`, variables) and writes the same keys as TOML: `:binds` become
+//! `String.to_integer`, variables, `~w(...)a` word lists) and writes the same keys as TOML: `:binds` become
 //! `[[binds]]`, `:server_binds` `[[server_binds]]`, `:listen` `[listen]`, `mnesia_storage_type`
 //! `cache_storage_type`. Keys this gateway does not know are reported (with their path and
 //! line) and left as comments in the TOML, never dropped silently; everything else worth knowing

@@ -158,6 +158,7 @@ impl Parser {
             Some(Tok::Int(value)) => format!("number {value}"),
             Some(Tok::Float(value)) => format!("number {value}"),
             Some(Tok::Punct(punct)) => format!("`{punct}`"),
+            Some(Tok::Words { .. }) => "a ~w word list".to_owned(),
         }
     }
 
@@ -406,6 +407,20 @@ impl Parser {
         let kind = match token.tok {
             Tok::Atom(name) => ExprKind::Atom(name),
             Tok::Str(text) => ExprKind::Str(text),
+            Tok::Words { words, atoms } => ExprKind::List(
+                words
+                    .into_iter()
+                    .map(|word| Expr {
+                        kind: if atoms {
+                            ExprKind::Atom(word)
+                        } else {
+                            ExprKind::Str(word)
+                        },
+                        line,
+                        column,
+                    })
+                    .collect(),
+            ),
             Tok::Int(value) => ExprKind::Int(value),
             Tok::Float(value) => ExprKind::Float(value),
             Tok::Ident(word) => match word.as_str() {
