@@ -32,6 +32,16 @@ impl Gateway {
         let pool = CorePool::start(&core)
             .map_err(|error| format!("cannot start the core API client: {error}"))?;
 
+        if config.listen.enabled {
+            // The shards bind with SO_REUSEPORT, which lets a second gateway of the same user
+            // share the port silently and take half of the partners; a plain bind first
+            // refuses to start instead.
+            let addr = config.listen.socket_addr();
+            if let Err(error) = std::net::TcpListener::bind(addr) {
+                pool.shutdown_within(Duration::from_secs(1));
+                return Err(format!("listen.port: cannot listen on {addr}: {error}"));
+            }
+        }
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
         let shards = config.shards.resolve(cpus);
         let metrics = config.metrics;

@@ -147,3 +147,69 @@ fn version_file_matches_the_binary() {
         "VERSION and the package version differ"
     );
 }
+
+#[test]
+fn a_second_gateway_cannot_share_the_smpp_port() {
+    // The shards bind with SO_REUSEPORT; without the start-up check a second copy of the same
+    // user would start on the same port and take a share of the partners.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = std::env::temp_dir().join(format!("omsmpp-cli-twice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.join("gateway.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "api_base_url = \"http://127.0.0.1:1\"\ncache_dir = \"{}\"\nshards = 1\n\
+             [[server_binds]]\nname = \"p\"\nsystem_id = \"p\"\npassword = \"pw\"\n\
+             allowed_bind_types = [\"transceiver\"]\nip_whitelist = [\"127.0.0.1\"]\n\
+             [listen]\nhost = \"127.0.0.1\"\nport = {port}\n[metrics]\nenabled = false\n",
+            dir.join("cache").display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let run = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_omnimessage-smpp"));
+        command
+            .args(["--config", &config.display().to_string()])
+            .env_remove("API_BASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        command
+    };
+    let mut first = run().spawn().unwrap_or_else(|e| panic!("{e}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "first gateway never listened"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut second = run().spawn().unwrap_or_else(|e| panic!("{e}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        match second.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            _ if std::time::Instant::now() > deadline => break None,
+            _ => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    };
+    for child in [&mut first, &mut second] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let mut stderr = String::new();
+    if let Some(mut pipe) = second.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let status = status.unwrap_or_else(|| panic!("the second gateway kept running: {stderr}"));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+}
