@@ -22,8 +22,9 @@
 //!   -> ESME_RSUBMITFAIL (0x45). A PDU that cannot be translated gets the translator's status.
 //! - Valid operations a stateless frontend cannot carry out get the failure status SMPP 3.4
 //!   defines for that operation, never ESME_RINVCMDID: query_sm -> ESME_RQUERYFAIL (0x67),
-//!   cancel_sm -> ESME_RCANCELFAIL (0x11), replace_sm -> ESME_RREPLACEFAIL (0x13),
-//!   submit_multi -> ESME_RSUBMITFAIL (0x45).
+//!   cancel_sm -> ESME_RCANCELFAIL (0x11), replace_sm -> ESME_RREPLACEFAIL (0x13).
+//! - submit_multi: one core message per SME destination, distribution lists refused with
+//!   ESME_RINVDLNAME in unsuccess_sme (see `multi.rs`).
 //! - Carrier deliver_sm (MO or receipt): deliver_sm_resp ESME_ROK only after the core took it,
 //!   else ESME_RSYSERR (0x08) so the carrier retries. A receipt that overtakes its
 //!   submit_sm_resp is looked up again for up to 2 s; unmatched ones go to
@@ -49,8 +50,11 @@ mod driver;
 mod heartbeat;
 mod idmap;
 mod mailbox;
+mod mo_parts;
 mod mt;
+mod multi;
 mod partner;
+mod peer_settings;
 mod receipts;
 mod runtime;
 mod server;
