@@ -255,11 +255,13 @@ ip_whitelist = ["10.1.2.3"]
     .unwrap();
     assert_eq!(first["destination_addr"], "61400000101", "{first}");
     let fanned = poll(Duration::from_secs(5), || {
-        let to: Vec<String> = core_messages(&base)
+        let mut to: Vec<String> = core_messages(&base)
             .iter()
             .filter(|m| m["message_body"] == "to many")
             .map(|m| m["destination_addr"].as_str().unwrap().to_owned())
             .collect();
+        // Inserted concurrently: any order.
+        to.sort();
         (to.len() == 3).then_some(to)
     });
     assert_eq!(
@@ -394,10 +396,11 @@ fn mo_parts_are_reassembled_durably_and_expired_groups_inserted_part_by_part() {
 
     // After mo_reassembly_timeout the two held parts of the other message go in one by one.
     let expired = poll(Duration::from_secs(15), || {
-        let mo: Vec<Value> = client_mo(&core_messages(&base))
+        let mut mo: Vec<Value> = client_mo(&core_messages(&base))
             .into_iter()
             .filter(|m| !m["concat"].is_null())
             .collect();
+        mo.sort_by_key(|m| m["concat"]["seq"].as_u64());
         (mo.len() == 2).then_some(mo)
     })
     .unwrap_or_else(|| panic!("expired parts not inserted:\n{}", gateway.log()));
@@ -468,7 +471,9 @@ fn a_dropped_carrier_link_fails_in_flight_temporarily_and_reconnects() {
         }
     });
     let mo = poll(Duration::from_secs(10), || {
-        let mo = client_mo(&core_messages(&base));
+        let mut mo = client_mo(&core_messages(&base));
+        // Each part is inserted as it comes: any order.
+        mo.sort_by_key(|m| m["concat"]["seq"].as_u64());
         (mo.len() == 2).then_some(mo)
     })
     .unwrap_or_else(|| panic!("MO parts not at the core:\n{}", gateway.log()));
