@@ -30,6 +30,12 @@
 //!   submit_sm_resp is looked up again for up to 2 s; unmatched ones go to
 //!   `POST /api/delivery_receipts`. The id map is in memory per bind plus, on disc storage, the
 //!   shard's fjall `ReceiptMap` (receipts after a restart still match).
+//! - A partner session runs with its server bind's `window_size`, `response_timeout` and
+//!   `enquire_link_interval` from the moment its bind is accepted (`peer_settings.rs`).
+//! - Carrier MO parts on a client bind with `mo_reassembly = true` are held in the shard's
+//!   fjall store (`<cache_dir>/mo_parts/shard-<n>`) and acknowledged once on disk; a complete
+//!   message is inserted as one, expired parts one by one (`mo_parts.rs`). Without it each part
+//!   is its own message with its `concat` and `udh`.
 //! - MT: a queue poll asks for what the window and one second of TPS can carry; a full page
 //!   polls again at once, a partial one after `smpp_poll_interval`, an empty one after
 //!   `queue_check_frequency`. Carrier 0x58/0x14 pause the bind's submits (0.5 s doubling to
