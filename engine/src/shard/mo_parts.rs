@@ -312,8 +312,13 @@ impl ClientConnection {
                     match stored.outcome {
                         PutOutcome::Held | PutOutcome::Duplicate => CommandStatus::ESME_ROK,
                         PutOutcome::Complete(group) => {
+                            // On disk already: the carrier need not wait for the core.
+                            let core = ctx.core.clone();
+                            let store = Rc::clone(&store);
                             let smsc_name = ctx.shared.config.smsc_name.clone();
-                            store.insert_group(&ctx.core, &smsc_name, group).await;
+                            ctx.spawn_core_call(async move {
+                                store.insert_group(&core, &smsc_name, group).await;
+                            });
                             CommandStatus::ESME_ROK
                         }
                         PutOutcome::Rejected(reason) => {
