@@ -131,12 +131,11 @@ fn whitelist_miss_and_unsupported_operations_get_their_statuses() {
     assert_eq!(resp.command_status, CommandStatus::ESME_RQUERYFAIL);
     assert!(matches!(resp.body, Body::QuerySmResp(_)));
 
+    // submit_multi to a distribution list only: the core has none, nothing is inserted.
     let mut dest_addresses = engine::proto::DestAddresses::default();
     dest_addresses
-        .push(engine::proto::DestAddress::Sme {
-            dest_addr_ton: engine::proto::Ton(1),
-            dest_addr_npi: engine::proto::Npi(1),
-            destination_addr: Address::new("61412345678").unwrap(),
+        .push(engine::proto::DestAddress::DistributionList {
+            dl_name: Address::new("friends").unwrap(),
         })
         .unwrap();
     let resp = client.request(Body::SubmitMulti(SubmitMulti {
@@ -145,7 +144,7 @@ fn whitelist_miss_and_unsupported_operations_get_their_statuses() {
         short_message: ShortMessage::new(Bytes::from_static(b"to many")).unwrap(),
         ..SubmitMulti::default()
     }));
-    assert_eq!(resp.command_status, CommandStatus::ESME_RSUBMITFAIL);
+    assert_eq!(resp.command_status, CommandStatus::ESME_RINVDLNAME);
 
     let stats: smpp_loadgen::core_sim::Stats = sim_get(&sim, "/admin/stats");
     assert_eq!(stats.inserted, 0, "nothing refused may reach the core");

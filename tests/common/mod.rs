@@ -180,3 +180,387 @@ port = {web}
         )
     }
 }
+
+// ---- helpers of tests/e2e_engine.rs ----
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::{Bytes, BytesMut};
+use engine::proto::{Body, CommandStatus, DeliverSm, MessageId, SubmitSm, SubmitSmResp, SystemId};
+use engine::session::{EsmeSession, Event, SessionConfig, SmscSession};
+
+/// Polls `check` every 50 ms until it returns `Some` or `within` passes.
+pub fn poll<T>(within: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `GET base + path` as JSON (`None` on any error or non-2xx).
+pub fn http_get_json(base: &str, path: &str) -> Option<serde_json::Value> {
+    let mut response = ureq::get(&format!("{base}{path}")).call().ok()?;
+    let text = response.body_mut().read_to_string().ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// `POST base + path` with a JSON body; the answer as JSON.
+pub fn http_post_json(base: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
+    let mut response = ureq::post(&format!("{base}{path}"))
+        .send_json(body)
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+    let text = response.body_mut().read_to_string().unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Every message the core simulator holds (its ids count up from 1), oldest first.
+pub fn core_messages(base: &str) -> Vec<serde_json::Value> {
+    let Some(stats) = http_get_json(base, "/admin/stats") else {
+        return Vec::new();
+    };
+    let max = stats["inserted"].as_u64().unwrap_or(0) + stats["enqueued"].as_u64().unwrap_or(0);
+    (1..=max)
+        .filter_map(|id| http_get_json(base, &format!("/admin/messages/{id}")))
+        .collect()
+}
+
+/// What the [`FakeCarrier`] saw and what it is told to do.
+#[derive(Default)]
+pub struct CarrierState {
+    /// submit_sm received, in order.
+    pub submits: Vec<SubmitSm>,
+    /// Binds accepted (one per connection).
+    pub binds: u32,
+    /// deliver_sm_resp statuses received, in order.
+    pub deliver_resps: Vec<CommandStatus>,
+    /// Answer submit_sm (false: leave them unanswered).
+    pub answer_submits: bool,
+    /// Close the current connection at once.
+    pub drop_link: bool,
+    /// deliver_sm to send when bound.
+    pub outbox: VecDeque<DeliverSm>,
+    /// Whether a session is bound now.
+    pub bound: bool,
+}
+
+/// A scriptable carrier SMSC (one connection at a time) built on the engine's own session:
+/// records what the gateway submits, sends MO on request, drops the link on request.
+pub struct FakeCarrier {
+    pub port: u16,
+    pub state: Arc<Mutex<CarrierState>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl FakeCarrier {
+    pub fn start() -> FakeCarrier {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(CarrierState {
+            answer_submits: true,
+            ..CarrierState::default()
+        }));
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = {
+            let state = Arc::clone(&state);
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    match listener.accept() {
+                        Ok((stream, _)) => serve_carrier(stream, &state, &stop),
+                        Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                    }
+                }
+            })
+        };
+        FakeCarrier {
+            port,
+            state,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Runs `f` on the state.
+    pub fn with<T>(&self, f: impl FnOnce(&mut CarrierState) -> T) -> T {
+        f(&mut self.state.lock().unwrap())
+    }
+}
+
+impl Drop for FakeCarrier {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn serve_carrier(mut stream: TcpStream, state: &Mutex<CarrierState>, stop: &AtomicBool) {
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(10)))
+        .unwrap();
+    let config = SessionConfig {
+        enquire_link_interval: Duration::ZERO,
+        ..SessionConfig::default()
+    };
+    let mut session = SmscSession::new(config, Instant::now());
+    let mut buf = BytesMut::new();
+    let mut next_id = 0u64;
+    let mut chunk = [0u8; 16384];
+    while !stop.load(Ordering::Relaxed) {
+        let now = Instant::now();
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                session.handle_input(&mut buf, now);
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => break,
+        }
+        session.handle_timeout(now);
+        let mut closed = false;
+        {
+            let mut st = state.lock().unwrap();
+            while let Some(event) = session.poll_event() {
+                match event {
+                    Event::BindRequested { .. } => {
+                        let _ = session.accept_bind(SystemId::new("FAKESMSC").unwrap(), now);
+                    }
+                    Event::Bound { .. } => {
+                        st.binds += 1;
+                        st.bound = true;
+                    }
+                    Event::RequestReceived(pdu) => {
+                        if let Body::SubmitSm(sm) = &pdu.body {
+                            st.submits.push(sm.clone());
+                            if st.answer_submits {
+                                next_id += 1;
+                                let body = Body::SubmitSmResp(SubmitSmResp {
+                                    message_id: MessageId::new(&format!("c{next_id:x}")).unwrap(),
+                                    tlvs: engine::proto::Tlvs::new(),
+                                });
+                                let _ = session.respond(
+                                    pdu.sequence_number,
+                                    CommandStatus::ESME_ROK,
+                                    body,
+                                );
+                            }
+                        } else {
+                            let _ = session.respond_status(
+                                pdu.sequence_number,
+                                pdu.command_id(),
+                                CommandStatus::ESME_ROK,
+                            );
+                        }
+                    }
+                    Event::Response { pdu, .. } => st.deliver_resps.push(pdu.command_status),
+                    Event::Closed(_) => closed = true,
+                    _ => {}
+                }
+            }
+            if st.bound {
+                while session.has_window_room() {
+                    let Some(sm) = st.outbox.pop_front() else {
+                        break;
+                    };
+                    let _ = session.deliver(sm, 0, now);
+                }
+            }
+            if st.drop_link {
+                st.drop_link = false;
+                closed = true;
+            }
+            if closed {
+                st.bound = false;
+            }
+        }
+        let mut out = BytesMut::new();
+        session.poll_transmit(&mut out);
+        if !out.is_empty() && stream.write_all(&out).is_err() {
+            break;
+        }
+        if closed {
+            break;
+        }
+    }
+    state.lock().unwrap().bound = false;
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+}
+
+/// A blocking partner ESME on the gateway's listener that answers deliver_sm with ESME_ROK.
+pub struct Esme {
+    stream: TcpStream,
+    pub session: EsmeSession,
+    buf: BytesMut,
+    pub events: Vec<Event>,
+}
+
+impl Esme {
+    pub fn connect(port: u16) -> Esme {
+        let stream = poll(Duration::from_secs(10), || {
+            TcpStream::connect(("127.0.0.1", port)).ok()
+        })
+        .expect("gateway not listening");
+        stream
+            .set_read_timeout(Some(Duration::from_millis(10)))
+            .unwrap();
+        Esme {
+            stream,
+            session: EsmeSession::new(SessionConfig::default(), Instant::now()),
+            buf: BytesMut::new(),
+            events: Vec::new(),
+        }
+    }
+
+    /// Connects and binds; the bind status.
+    pub fn bind(
+        port: u16,
+        bind_type: engine::session::BindType,
+        system_id: &str,
+        password: &str,
+    ) -> (Esme, CommandStatus) {
+        let mut esme = Esme::connect(port);
+        let bind = engine::proto::Bind::new(system_id, password).unwrap();
+        esme.session.bind(bind_type, bind, Instant::now()).unwrap();
+        let status = esme
+            .wait_for(Duration::from_secs(10), |e| match e {
+                Event::Bound { .. } => Some(CommandStatus::ESME_ROK),
+                Event::BindFailed(status) => Some(*status),
+                _ => None,
+            })
+            .expect("no bind_resp");
+        (esme, status)
+    }
+
+    /// Moves bytes both ways once; false when the connection is gone.
+    pub fn pump(&mut self) -> bool {
+        let mut out = BytesMut::new();
+        self.session.poll_transmit(&mut out);
+        if !out.is_empty() {
+            let _ = self.stream.write_all(&out);
+        }
+        let mut chunk = [0u8; 16384];
+        let open = match self.stream.read(&mut chunk) {
+            Ok(0) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                self.session.handle_input(&mut self.buf, Instant::now());
+                true
+            }
+            Err(e) => matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+        };
+        if !open {
+            self.session.connection_lost();
+        }
+        while let Some(event) = self.session.poll_event() {
+            if let Event::RequestReceived(pdu) = &event {
+                let _ = self.session.respond_status(
+                    pdu.sequence_number,
+                    pdu.command_id(),
+                    CommandStatus::ESME_ROK,
+                );
+            }
+            self.events.push(event);
+        }
+        open
+    }
+
+    pub fn wait_for<T>(
+        &mut self,
+        timeout: Duration,
+        pick: impl Fn(&Event) -> Option<T>,
+    ) -> Option<T> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(i) = self.events.iter().position(|e| pick(e).is_some()) {
+                return pick(&self.events.remove(i));
+            }
+            if Instant::now() > deadline || !self.pump() {
+                return self.events.iter().find_map(&pick);
+            }
+        }
+    }
+
+    /// Sends `body` and waits for its response.
+    pub fn request(&mut self, body: Body) -> engine::proto::Pdu {
+        let seq = self.session.send_request(body, 0, Instant::now()).unwrap();
+        self.wait_for(Duration::from_secs(15), |e| match e {
+            Event::Response { seq: s, pdu, .. } if *s == seq => Some(pdu.clone()),
+            _ => None,
+        })
+        .expect("no response")
+    }
+
+    /// Sends every body in one burst (window permitting) and returns the responses in order.
+    pub fn burst(&mut self, bodies: Vec<Body>) -> Vec<engine::proto::Pdu> {
+        let now = Instant::now();
+        let seqs: Vec<_> = bodies
+            .into_iter()
+            .map(|b| self.session.send_request(b, 0, now).unwrap())
+            .collect();
+        seqs.iter()
+            .map(|seq| {
+                self.wait_for(Duration::from_secs(15), |e| match e {
+                    Event::Response { seq: s, pdu, .. } if s == seq => Some(pdu.clone()),
+                    _ => None,
+                })
+                .expect("no response")
+            })
+            .collect()
+    }
+}
+
+/// The UCS-2 parts of `text` with an 8-bit-reference concatenation UDH (`per_part` UTF-16
+/// units each), as a carrier or partner sends a long message.
+pub fn ucs2_udh_parts(text: &str, reference: u8, per_part: usize) -> Vec<(Bytes, u8)> {
+    let units: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let chunks: Vec<&[u8]> = units.chunks(per_part * 2).collect();
+    let total = u8::try_from(chunks.len()).unwrap();
+    chunks
+        .iter()
+        .zip(1u8..)
+        .map(|(chunk, seq)| {
+            let mut body = vec![0x05, 0x00, 0x03, reference, total, seq];
+            body.extend_from_slice(chunk);
+            (Bytes::from(body), seq)
+        })
+        .collect()
+}
+
+/// Joins the UCS-2 bodies of submit_sm parts (UDH removed) into text, in UDH order.
+pub fn join_ucs2_parts(parts: &[SubmitSm]) -> String {
+    let mut ordered: Vec<(u8, &[u8])> = parts
+        .iter()
+        .map(|sm| {
+            let body = sm.short_message.as_bytes();
+            let udhl = usize::from(body[0]);
+            (body[5], &body[1 + udhl..])
+        })
+        .collect();
+    ordered.sort_by_key(|(seq, _)| *seq);
+    let units: Vec<u16> = ordered
+        .iter()
+        .flat_map(|(_, b)| b.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])))
+        .collect();
+    String::from_utf16_lossy(&units)
+}

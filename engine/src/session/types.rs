@@ -137,6 +137,9 @@ pub enum SessionError {
     /// The session has closed.
     #[error("session closed")]
     Closed,
+    /// The window cannot be resized while requests are in flight.
+    #[error("cannot resize the window: {0} requests in flight")]
+    RequestsInFlight(usize),
 }
 
 /// Counters of the unusual things a session absorbed without failing.

@@ -48,6 +48,9 @@ impl ClientConnection {
                     .respond_status(seq, command, error.command_status());
             }
             Ok(Inbound::Mo(message)) => {
+                let Some(message) = self.hold_mo_part(seq, &pdu.body, message) else {
+                    return;
+                };
                 self.pending_inbound += 1;
                 let ctx = Rc::clone(&self.ctx);
                 let mailbox = self.mailbox.sender();

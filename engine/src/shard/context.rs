@@ -28,6 +28,12 @@ pub(crate) enum Command {
         request: CommandId,
         result: Result<InsertResponse, CoreError>,
     },
+    /// Answer the partner's request `seq` with this body (status ESME_ROK) or this status.
+    Answer {
+        seq: SequenceNumber,
+        request: CommandId,
+        answer: Result<crate::proto::Body, crate::proto::CommandStatus>,
+    },
 }
 
 /// How the shard reaches one of its connections: a way to ask it to unbind.
@@ -60,6 +66,8 @@ pub(crate) struct ShardContext {
     pub(crate) core: CoreClient,
     /// The durable receipt map (only on shards that run client binds, disc storage).
     pub(crate) receipts: Option<super::receipts::ReceiptStore>,
+    /// Durable MO reassembly (only on shards that run a client bind with mo_reassembly).
+    pub(crate) mo_parts: Option<std::rc::Rc<super::mo_parts::MoParts>>,
     /// Bound receiver/transceiver sessions per server bind (for the delivery pollers).
     pub(crate) receivers: RefCell<super::deliveries::Receivers>,
     connections: RefCell<Connections>,
@@ -106,6 +114,7 @@ impl ShardContext {
             index,
             core: shared.core.clone(),
             receipts: receipt_store(index, &shared),
+            mo_parts: super::mo_parts::MoParts::start(index, &shared),
             receivers: RefCell::new(HashMap::new()),
             core_calls: std::rc::Rc::new(std::cell::Cell::new(0)),
             shared,

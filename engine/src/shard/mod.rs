@@ -22,13 +22,20 @@
 //!   -> ESME_RSUBMITFAIL (0x45). A PDU that cannot be translated gets the translator's status.
 //! - Valid operations a stateless frontend cannot carry out get the failure status SMPP 3.4
 //!   defines for that operation, never ESME_RINVCMDID: query_sm -> ESME_RQUERYFAIL (0x67),
-//!   cancel_sm -> ESME_RCANCELFAIL (0x11), replace_sm -> ESME_RREPLACEFAIL (0x13),
-//!   submit_multi -> ESME_RSUBMITFAIL (0x45).
+//!   cancel_sm -> ESME_RCANCELFAIL (0x11), replace_sm -> ESME_RREPLACEFAIL (0x13).
+//! - submit_multi: one core message per SME destination, distribution lists refused with
+//!   ESME_RINVDLNAME in unsuccess_sme (see `multi.rs`).
 //! - Carrier deliver_sm (MO or receipt): deliver_sm_resp ESME_ROK only after the core took it,
 //!   else ESME_RSYSERR (0x08) so the carrier retries. A receipt that overtakes its
 //!   submit_sm_resp is looked up again for up to 2 s; unmatched ones go to
 //!   `POST /api/delivery_receipts`. The id map is in memory per bind plus, on disc storage, the
 //!   shard's fjall `ReceiptMap` (receipts after a restart still match).
+//! - A partner session runs with its server bind's `window_size`, `response_timeout` and
+//!   `enquire_link_interval` from the moment its bind is accepted (`peer_settings.rs`).
+//! - Carrier MO parts on a client bind with `mo_reassembly = true` are held in the shard's
+//!   fjall store (`<cache_dir>/mo_parts/shard-<n>`) and acknowledged once on disk; a complete
+//!   message is inserted as one, expired parts one by one (`mo_parts.rs`). Without it each part
+//!   is its own message with its `concat` and `udh`.
 //! - MT: a queue poll asks for what the window and one second of TPS can carry; a full page
 //!   polls again at once, a partial one after `smpp_poll_interval`, an empty one after
 //!   `queue_check_frequency`. Carrier 0x58/0x14 pause the bind's submits (0.5 s doubling to
@@ -49,8 +56,11 @@ mod driver;
 mod heartbeat;
 mod idmap;
 mod mailbox;
+mod mo_parts;
 mod mt;
+mod multi;
 mod partner;
+mod peer_settings;
 mod receipts;
 mod runtime;
 mod server;

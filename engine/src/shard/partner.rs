@@ -41,6 +41,10 @@ impl ServerConnection {
                 sm.source_addr.to_string_lossy(),
                 translate::partner_data_sm(sm, &ctx),
             ),
+            Body::SubmitMulti(multi) => {
+                self.on_submit_multi(seq, multi, bind);
+                return;
+            }
             body => {
                 let _ = self
                     .session

@@ -15,7 +15,7 @@ use super::deliveries::{Delivery, Receiver, Slots};
 use super::driver::{Driver, Wake};
 use super::mailbox::{mailbox, Mailbox};
 use super::shared::ServerBindRuntime;
-use crate::proto::SystemId;
+use crate::proto::{CommandStatus, SystemId};
 use crate::session::{BindType, Event, SessionConfig, SmscSession};
 
 /// Binds the listener on this shard.
@@ -183,6 +183,18 @@ impl ServerConnection {
                     self.on_inserted(seq, request, result);
                     self.unbind_if_idle(now);
                 }
+                Wake::Message(Command::Answer {
+                    seq,
+                    request,
+                    answer,
+                }) => {
+                    self.pending_inserts = self.pending_inserts.saturating_sub(1);
+                    let _ = match answer {
+                        Ok(body) => self.session.respond(seq, CommandStatus::ESME_ROK, body),
+                        Err(status) => self.session.respond_status(seq, request, status),
+                    };
+                    self.unbind_if_idle(now);
+                }
                 Wake::Lost(error) => {
                     if let Some(error) = error {
                         log::debug!("connection error: {error}");
@@ -253,6 +265,7 @@ impl ServerConnection {
                 let our_id = SystemId::new(truncate(&shared.config.smsc_name, 15))
                     .unwrap_or_else(|_| SystemId::empty());
                 server_bind.stats.add_connection_attempts(1);
+                super::peer_settings::apply(&mut self.session, &server_bind.config, Instant::now());
                 self.bind = Some(server_bind);
                 let _ = self.session.accept_bind(our_id, Instant::now());
             }
