@@ -74,6 +74,8 @@ pub(crate) async fn run_client_bind(ctx: Rc<ShardContext>, task: Rc<ClientTask>)
             backoff = min_backoff;
             continue;
         }
+        // This attempt uses the settings in effect now: an older restart request is served.
+        task.take_restart();
         bind.stats.set_status(ConnectionStatus::Connecting);
         bind.stats.add_connection_attempts(1);
         let bound_for = match connect(&config.host, config.port).await {

@@ -3,7 +3,7 @@
 //! peers snapshot, which a runtime change replaces as a whole (see [`Shared::replace_peers`]).
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use smpp_config::{ClientBind, Config, ServerBind};
 
@@ -191,6 +191,8 @@ pub struct Shared {
     peers: RwLock<Arc<Peers>>,
     /// Bumped by every peer change and operator command; shards reconcile when it moves.
     generation: AtomicU64,
+    /// Held by whoever is changing the peers (validate, persist, replace), one at a time.
+    peers_writer: Mutex<()>,
     /// Number of shards.
     pub shards: usize,
     /// Listener counters.
@@ -221,6 +223,7 @@ impl Shared {
             config,
             peers: RwLock::new(Arc::new(peers)),
             generation: AtomicU64::new(0),
+            peers_writer: Mutex::new(()),
             shards,
             listener: ListenerStats::default(),
             core,
@@ -252,6 +255,23 @@ impl Shared {
         drop(guard);
         self.bump_generation();
         next
+    }
+
+    /// Changes the peers: `change` gets the snapshot in effect and returns the new binds (after
+    /// validating and persisting them) or an error, which leaves everything as it was. Changes
+    /// run one at a time, so none is lost to a concurrent one.
+    pub fn change_peers<T, E>(
+        &self,
+        change: impl FnOnce(&Peers) -> Result<(Vec<ClientBind>, Vec<ServerBind>, T), E>,
+    ) -> Result<T, E> {
+        let _writer = self
+            .peers_writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let current = self.peers();
+        let (binds, server_binds, outcome) = change(&current)?;
+        self.replace_peers(&binds, &server_binds);
+        Ok(outcome)
     }
 
     /// Tells the shards to look at the peers and operator commands again.
