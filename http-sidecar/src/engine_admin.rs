@@ -73,7 +73,9 @@ impl EngineAdmin {
                     binds.1.iter().map(ServerBind::to_spec).collect(),
                 )
                 .map_err(invalid)?;
-            for warning in &loaded.warnings {
+            let about_binds =
+                |key: &str| key.starts_with("binds") || key.starts_with("server_binds");
+            for warning in loaded.warnings.iter().filter(|w| about_binds(&w.key)) {
                 log::warn!("runtime peer change: {warning}");
             }
             let checked = (loaded.config.binds, loaded.config.server_binds);

@@ -102,7 +102,7 @@ pub(crate) async fn run_client_bind(ctx: Rc<ShardContext>, task: Rc<ClientTask>)
         if ctx.shared.stopping() || task.stopped() {
             break;
         }
-        if task.take_restart() {
+        if task.take_restart() || bind.operator.is_down() {
             // New settings or the operator's reconnect: connect again at once.
             backoff = min_backoff;
             continue;

@@ -154,7 +154,9 @@ impl ShardBinds {
             }
             let kicks = bind.operator.kicks();
             let down = bind.operator.is_down();
-            let kicked = kicks != running.kicks_seen;
+            // Coming back up needs no kick: the connector waits for exactly that.
+            let came_up = running.down_seen && !down;
+            let kicked = kicks != running.kicks_seen && !came_up;
             let went_down = down && !running.down_seen;
             running.kicks_seen = kicks;
             running.down_seen = down;
