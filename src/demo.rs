@@ -161,7 +161,7 @@ fn route(from: Option<&str>, dest_prefix: Option<&str>, to: &str) -> RouteRule {
 
 fn wait_until_bound(gateway: &Gateway, within: Duration) -> Result<(), String> {
     let deadline = Instant::now() + within;
-    let peers = &gateway.shared().peers;
+    let peers = gateway.shared().peers();
     let bind = peers
         .client_bind(CLIENT_BIND)
         .ok_or("the demo configuration has no carrier bind")?;

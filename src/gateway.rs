@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use engine::coreclient::{CoreClientConfig, CorePool};
 use engine::shard::{Running, RuntimeOptions, Shared, SHUTDOWN_GRACE};
-use http_sidecar::{EngineView, Sidecar, SidecarSettings};
+use engine::store::PeerStore;
+use http_sidecar::{EngineAdmin, EngineView, Sidecar, SidecarSettings};
 use smpp_config::Config;
 
 /// A running gateway.
@@ -16,12 +17,22 @@ pub(crate) struct Gateway {
     running: Running,
     sidecar: Option<Sidecar>,
     shards: usize,
+    /// Where runtime peer changes are kept (`None`: not persisted, as in the demo).
+    peer_store: Option<Arc<PeerStore>>,
 }
 
 impl Gateway {
     /// Starts everything `config` describes; the logger must be installed already (glommio
     /// reports memlock trouble only through `log`).
     pub(crate) fn start(config: Config) -> Result<Gateway, String> {
+        Self::start_with_peer_store(config, None)
+    }
+
+    /// Starts like [`Gateway::start`]; runtime peer changes are persisted in `peer_store`.
+    pub(crate) fn start_with_peer_store(
+        config: Config,
+        peer_store: Option<Arc<PeerStore>>,
+    ) -> Result<Gateway, String> {
         let mut core =
             CoreClientConfig::new(config.api_base_url.as_str(), config.smsc_name.clone());
         core.threads = usize::from(config.api_pool_threads).max(1);
@@ -75,6 +86,7 @@ impl Gateway {
             running,
             sidecar,
             shards,
+            peer_store,
         })
     }
 
@@ -86,6 +98,17 @@ impl Gateway {
     /// The state the shards share (binds, counters).
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         self.running.shared()
+    }
+
+    /// Runtime peer management and the operator's commands (for the web UI and admin API).
+    #[allow(dead_code)] // the web UI takes it once it is wired in
+    pub(crate) fn admin(&self) -> EngineAdmin {
+        EngineAdmin::new(Arc::clone(self.shared()), self.peer_store.clone())
+    }
+
+    /// The store of runtime peer changes, if they are persisted.
+    pub(crate) fn peer_store(&self) -> Option<&Arc<PeerStore>> {
+        self.peer_store.as_ref()
     }
 
     /// Unbinds every session, waits for answers in flight (up to the shutdown grace), lets the

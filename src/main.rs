@@ -9,12 +9,16 @@
 //!   it is valid, 1 when it is not.
 //! - `omnimessage-smpp config import runtime.exs`: convert the original gateway's Elixir
 //!   configuration into our TOML on stdout; notes and unknown keys go to stderr.
+//! - `omnimessage-smpp peers reset --config FILE`: forget the peer changes made at runtime (web
+//!   UI, admin API); the file's binds apply again at the next start. SIGHUP makes a running
+//!   gateway re-read its file (see `reload`).
 //! - `omnimessage-smpp demo`: the embedded default: core and carrier simulators, the gateway on
 //!   `config/examples/demo.toml` and a partner load through it, with an HDR latency report.
 //! - `omnimessage-smpp --version`.
 
 mod demo;
 mod gateway;
+mod reload;
 mod run;
 
 use std::process::ExitCode;
@@ -32,6 +36,8 @@ usage:
   omnimessage-smpp --config FILE       run the gateway (or set OMNIMESSAGE_SMPP_CONFIG=FILE)
   omnimessage-smpp config check FILE   validate FILE and print the effective configuration
   omnimessage-smpp config import EXS   convert an Elixir runtime.exs of the original gateway to TOML
+  omnimessage-smpp peers reset --config FILE
+                                       forget the peers changed at runtime (gateway stopped)
   omnimessage-smpp --version           print the version
   omnimessage-smpp --help              print this help
 
@@ -51,6 +57,7 @@ fn main() -> ExitCode {
         }
         ["config", "check", path] => config_check(path),
         ["config", "import", path] => config_import(path),
+        ["peers", "reset", "--config" | "-c", path] => run::peers_reset(path),
         ["demo", rest @ ..] => demo::demo(rest),
         ["--config" | "-c", path] => run::run(path),
         [] => match std::env::var(CONFIG_ENV) {

@@ -33,6 +33,7 @@ mod rules;
 mod secret;
 mod settings;
 pub mod spec;
+mod to_spec;
 
 pub use binds::{BindType, BindTypes, ClientBind, Concatenation, ServerBind};
 pub use effective::MASK;

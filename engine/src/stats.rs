@@ -5,6 +5,7 @@
 //! [`BindStats::snapshot`]s. Counters start at zero on every start of the gateway.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicU8, Ordering};
+use std::sync::Mutex;
 
 /// How a bind's connection stands, as shown on the status page and in the heartbeat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,10 @@ pub struct BindStats {
     bound_sessions: AtomicU64,
     status: AtomicU8,
     status_since_ms: AtomicI64,
+    /// Requests awaiting their response over all the bind's sessions (a gauge).
+    in_flight: AtomicU64,
+    /// The last error met and when (Unix ms); written on failures only, never per PDU.
+    last_error: Mutex<Option<(i64, String)>>,
 }
 
 /// A copy of a bind's counters at one moment.
@@ -139,7 +144,46 @@ impl BindStats {
             bound_sessions: AtomicU64::new(0),
             status: AtomicU8::new(ConnectionStatus::Disconnected as u8),
             status_since_ms: AtomicI64::new(core_api::rfc3339::now_millis()),
+            in_flight: AtomicU64::new(0),
+            last_error: Mutex::new(None),
         }
+    }
+
+    /// Moves the in-flight gauge by the change of one session's window from `before` to
+    /// `after` (each session reports its own changes, so the gauge is their sum).
+    pub fn move_in_flight(&self, before: usize, after: usize) {
+        let (before, after) = (before as u64, after as u64);
+        if after > before {
+            self.in_flight.fetch_add(after - before, Ordering::Relaxed);
+        } else if before > after {
+            let _ = self
+                .in_flight
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                    Some(n.saturating_sub(before - after))
+                });
+        }
+    }
+
+    /// Requests awaiting their response over all the bind's sessions.
+    pub fn in_flight(&self) -> u64 {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// Records the error the bind just met (for the status page).
+    pub fn set_last_error(&self, error: impl Into<String>) {
+        let mut last = self
+            .last_error
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *last = Some((core_api::rfc3339::now_millis(), error.into()));
+    }
+
+    /// The last error the bind met and when (Unix ms), if any.
+    pub fn last_error(&self) -> Option<(i64, String)> {
+        self.last_error
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     counter_methods! {
@@ -253,5 +297,23 @@ mod tests {
         assert_eq!(stats.status(), ConnectionStatus::Disconnected);
         stats.session_unbound();
         assert_eq!(stats.bound_sessions(), 0);
+    }
+
+    #[test]
+    fn in_flight_sums_each_sessions_changes_and_never_goes_negative() {
+        let stats = BindStats::new();
+        stats.move_in_flight(0, 3);
+        stats.move_in_flight(0, 2);
+        assert_eq!(stats.in_flight(), 5);
+        stats.move_in_flight(3, 1);
+        assert_eq!(stats.in_flight(), 3);
+        stats.move_in_flight(9, 0);
+        assert_eq!(stats.in_flight(), 0);
+        assert_eq!(stats.last_error(), None);
+        stats.set_last_error("bind refused");
+        assert_eq!(
+            stats.last_error().map(|e| e.1).as_deref(),
+            Some("bind refused")
+        );
     }
 }

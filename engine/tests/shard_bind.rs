@@ -87,12 +87,8 @@ fn bind_statuses_follow_the_credentials() {
         })
         .is_some());
 
-    let acme = &gateway
-        .shared()
-        .peers
-        .server_bind("partner_acme")
-        .unwrap()
-        .stats;
+    let peers = gateway.shared().peers();
+    let acme = &peers.server_bind("partner_acme").unwrap().stats;
     assert!(common::eventually(Duration::from_secs(5), || acme
         .snapshot()
         .disconnections

@@ -86,7 +86,12 @@ fn mt_goes_out_and_receipts_come_back() {
     let carrier_stats = carrier.stats();
     assert_eq!(carrier_stats.submits, 22, "20 single + 2 parts");
     assert_eq!(carrier_stats.receipts_acked, carrier_stats.receipts_sent);
-    let bind = gateway.shared().peers.client_bind("carrier_a").unwrap();
+    let bind = gateway
+        .shared()
+        .peers()
+        .client_bind("carrier_a")
+        .unwrap()
+        .clone();
     let snap = bind.stats.snapshot();
     assert_eq!(snap.messages_sent, 22);
     assert_eq!(snap.bind_success, 1);
@@ -200,7 +205,12 @@ fn the_bind_reconnects_after_the_carrier_drops_it() {
         core_stats(&core),
         carrier.stats()
     );
-    let bind = gateway.shared().peers.client_bind("carrier_a").unwrap();
+    let bind = gateway
+        .shared()
+        .peers()
+        .client_bind("carrier_a")
+        .unwrap()
+        .clone();
     let snap = bind.stats.snapshot();
     assert!(snap.bind_success >= 2, "{snap:?}");
     assert!(snap.disconnections >= 1, "{snap:?}");

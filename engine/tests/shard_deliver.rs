@@ -67,7 +67,7 @@ fn queued_messages_are_delivered_to_bound_receivers() {
     );
     let snap = gateway
         .shared()
-        .peers
+        .peers()
         .server_bind("partner_acme")
         .unwrap()
         .stats

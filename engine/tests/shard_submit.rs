@@ -98,7 +98,7 @@ fn submit_sm_reaches_the_core_and_returns_its_id() {
 
     let stats = gateway
         .shared()
-        .peers
+        .peers()
         .server_bind("partner_acme")
         .unwrap()
         .stats
@@ -198,7 +198,7 @@ fn over_the_tps_limit_the_partner_is_throttled() {
     assert!(throttled >= 15, "{throttled}");
     let stats = gateway
         .shared()
-        .peers
+        .peers()
         .server_bind("partner_acme")
         .unwrap()
         .stats

@@ -1,9 +1,8 @@
 //! [`GatewayView`] over the engine's shared state: every value is an atomic load or a field of
 //! the immutable configuration snapshot, so a scrape never waits for a shard.
 //!
-//! What the engine does not publish yet is reported as unknown (`None`) or zero and is listed
-//! in docs/MONITORING.md: window occupancy, a bind's last error, the cache counters and the
-//! time of the last accepted heartbeat.
+//! What the engine does not publish yet is reported as zero and is listed in docs/MONITORING.md:
+//! the cache counters.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -42,7 +41,7 @@ impl EngineView {
 
 impl GatewayView for EngineView {
     fn binds(&self) -> Vec<BindView> {
-        let peers = &self.shared.peers;
+        let peers = self.shared.peers();
         let listen = &self.shared.config.listen;
         let clients = peers.client_binds.iter().map(|bind| {
             let config = &bind.config;
@@ -63,8 +62,8 @@ impl GatewayView for EngineView {
                 },
                 tps_limit: config.tps_limit,
                 window_size: config.window_size,
-                in_flight: None,
-                last_error: None,
+                in_flight: Some(bind.stats.in_flight()),
+                last_error: bind.stats.last_error().map(|(_, error)| error),
             }
         });
         let servers = peers.server_binds.iter().map(|bind| {
@@ -86,8 +85,8 @@ impl GatewayView for EngineView {
                 },
                 tps_limit: config.tps_limit,
                 window_size: config.window_size,
-                in_flight: None,
-                last_error: None,
+                in_flight: Some(bind.stats.in_flight()),
+                last_error: bind.stats.last_error().map(|(_, error)| error),
             }
         });
         clients.chain(servers).collect()
@@ -102,7 +101,7 @@ impl GatewayView for EngineView {
             health_checks: load(&health.probes),
             health_check_failures: load(&health.failures),
             last_probe_latency_us: load(&health.last_latency_us),
-            last_heartbeat_ms: None,
+            last_heartbeat_ms: Some(load_i64(&health.last_registration_ms)).filter(|&ms| ms > 0),
             registrations: load(&health.registrations),
             pool: self.shared.core.stats(),
         }
@@ -141,4 +140,8 @@ impl GatewayView for EngineView {
             Ok(())
         }
     }
+}
+
+fn load_i64(value: &std::sync::atomic::AtomicI64) -> i64 {
+    value.load(Ordering::Relaxed)
 }

@@ -564,3 +564,43 @@ pub fn join_ucs2_parts(parts: &[SubmitSm]) -> String {
         .collect();
     String::from_utf16_lossy(&units)
 }
+
+impl GatewayProcess {
+    /// The configuration file the gateway runs on.
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.join("gateway.toml")
+    }
+
+    /// Sends `signal` (`HUP`, `TERM`, ...) to the gateway with kill(1).
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Whether the gateway process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Starts the gateway again on the same directory (configuration, cache and state kept;
+    /// the log continues) after it stopped.
+    pub fn restart(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        self.child = Command::new(env!("CARGO_BIN_EXE_omnimessage-smpp"))
+            .arg("--config")
+            .arg(self.config_path())
+            .env_remove("API_BASE_URL")
+            .env_remove("SMSC_NAME")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+    }
+}

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 use core_api::QueueItem;
 use glommio::net::TcpStream;
 
-use super::context::{ConnectionHandle, ShardContext};
+use super::context::{BindSide, ConnectionHandle, ShardContext};
+use super::control::ClientTask;
 use super::driver::{Driver, Wake};
 use super::idmap::IdMap;
 use super::mailbox::{mailbox, Mailbox};
@@ -50,21 +51,36 @@ pub(crate) enum ClientMsg {
     },
 }
 
-/// Keeps the client bind connected until the gateway stops.
-pub(crate) async fn run_client_bind(ctx: Rc<ShardContext>, bind: Arc<ClientBindRuntime>) {
-    let config = &bind.config;
+/// Keeps the client bind connected until the gateway stops or the shard stops this bind (a
+/// runtime delete or disable); picks up changed settings and operator commands from `task`.
+pub(crate) async fn run_client_bind(ctx: Rc<ShardContext>, task: Rc<ClientTask>) {
+    let first = task.current();
     let idmap = Rc::new(RefCell::new(IdMap::new(
         IdMap::DEFAULT_TTL,
         IdMap::DEFAULT_CAPACITY,
     )));
-    let mut mt = MtState::new(seed(&config.name));
-    let min_backoff = config.reconnect_min_backoff.max(Duration::from_millis(10));
-    let max_backoff = config.reconnect_max_backoff.max(min_backoff);
-    let mut backoff = min_backoff;
-    while !ctx.shared.stopping() {
+    let mut mt = MtState::new(seed(&first.config.name));
+    let mut backoff = Duration::ZERO;
+    while !ctx.shared.stopping() && !task.stopped() {
+        let bind = task.current();
+        let config = &bind.config;
+        let min_backoff = config.reconnect_min_backoff.max(Duration::from_millis(10));
+        let max_backoff = config.reconnect_max_backoff.max(min_backoff);
+        backoff = backoff.clamp(min_backoff, max_backoff);
+        if bind.operator.is_down() {
+            bind.stats.set_status(ConnectionStatus::Disconnected);
+            task.take_restart();
+            wait_while_down(&ctx, &task).await;
+            backoff = min_backoff;
+            continue;
+        }
+        // This attempt uses the settings in effect now: an older restart request is served.
+        task.take_restart();
         bind.stats.set_status(ConnectionStatus::Connecting);
         bind.stats.add_connection_attempts(1);
         let bound_for = match connect(&config.host, config.port).await {
+            // Stopped, changed or disconnected while connecting: start over with what is current.
+            Ok(_) if task.stopped() || task.restart_pending() || bind.operator.is_down() => None,
             Ok(stream) => {
                 let connection = ClientConnection::new(&ctx, &bind, &idmap, mt);
                 let (bound_for, state) = connection.run(Driver::new(stream)).await;
@@ -72,6 +88,8 @@ pub(crate) async fn run_client_bind(ctx: Rc<ShardContext>, bind: Arc<ClientBindR
                 bound_for
             }
             Err(error) => {
+                bind.stats
+                    .set_last_error(format!("cannot connect: {error}"));
                 log::warn!(
                     "Client bind {}: cannot connect to {}:{}: {error}",
                     config.name,
@@ -81,8 +99,13 @@ pub(crate) async fn run_client_bind(ctx: Rc<ShardContext>, bind: Arc<ClientBindR
                 None
             }
         };
-        if ctx.shared.stopping() {
+        if ctx.shared.stopping() || task.stopped() {
             break;
+        }
+        if task.take_restart() || bind.operator.is_down() {
+            // New settings or the operator's reconnect: connect again at once.
+            backoff = min_backoff;
+            continue;
         }
         if bound_for.is_some_and(|d| d >= STABLE_BIND) {
             backoff = min_backoff;
@@ -90,20 +113,33 @@ pub(crate) async fn run_client_bind(ctx: Rc<ShardContext>, bind: Arc<ClientBindR
         bind.stats.set_status(ConnectionStatus::Reconnecting);
         let delay = jitter(backoff, &mut mt.rng);
         log::info!("Client bind {}: reconnecting in {delay:?}", config.name);
-        sleep_unless_stopping(&ctx, delay).await;
+        sleep_unless_interrupted(&ctx, &task, delay).await;
         backoff = (backoff * 2).min(max_backoff);
     }
-    bind.stats.set_status(ConnectionStatus::Disconnected);
+    let bind = task.current();
+    bind.stats.set_status(if bind.config.enabled {
+        ConnectionStatus::Disconnected
+    } else {
+        ConnectionStatus::Disabled
+    });
 }
 
-async fn sleep_unless_stopping(ctx: &ShardContext, delay: Duration) {
+/// Sleeps `delay` unless the gateway stops or the shard stops or restarts this bind.
+async fn sleep_unless_interrupted(ctx: &ShardContext, task: &ClientTask, delay: Duration) {
     let until = Instant::now() + delay;
-    while !ctx.shared.stopping() {
+    while !ctx.shared.stopping() && !task.stopped() && !task.restart_pending() {
         let left = until.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return;
         }
         glommio::timer::sleep(left.min(Duration::from_millis(50))).await;
+    }
+}
+
+/// Waits while the operator keeps the bind disconnected.
+async fn wait_while_down(ctx: &ShardContext, task: &ClientTask) {
+    while !ctx.shared.stopping() && !task.stopped() && task.current().operator.is_down() {
+        glommio::timer::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -168,6 +204,8 @@ pub(super) struct ClientConnection {
     pub(super) unbinding: bool,
     pub(super) pending_inbound: usize,
     enquire_links_sent: u64,
+    /// This session's share of the bind's in-flight gauge.
+    reported_in_flight: usize,
 }
 
 impl ClientConnection {
@@ -198,6 +236,7 @@ impl ClientConnection {
             unbinding: false,
             pending_inbound: 0,
             enquire_links_sent: 0,
+            reported_in_flight: 0,
         }
     }
 
@@ -205,6 +244,8 @@ impl ClientConnection {
     async fn run(mut self, mut driver: Driver) -> (Option<Duration>, MtState) {
         let handle = ConnectionHandle::new(self.mailbox.sender(), || ClientMsg::Unbind);
         let id = self.ctx.register(handle);
+        self.ctx
+            .tag_connection(id, BindSide::Client, &self.bind.config.name, 0);
         let reason = match self.bind_request() {
             Ok(()) => self.drive(&mut driver).await,
             Err(reason) => {
@@ -221,9 +262,15 @@ impl ClientConnection {
             }
         }
         self.mt.fail_all_unsent(&self.ctx, &self.bind);
+        self.report_in_flight(0);
         let bound_for = self.bound_at.map(|at| at.elapsed());
         if bound_for.is_some() {
             self.bind.stats.add_disconnections(1);
+            if !self.unbinding {
+                self.bind
+                    .stats
+                    .set_last_error(format!("session lost: {reason}"));
+            }
         }
         self.bind.stats.set_status(ConnectionStatus::Disconnected);
         log::info!(
@@ -260,6 +307,7 @@ impl ClientConnection {
             }
             let now = Instant::now();
             self.pump_mt(now);
+            self.report_in_flight(self.session.in_flight());
             driver.read_paused = self.pending_inbound >= MAX_PENDING_INBOUND;
             let deadline = self.mt_deadline(now);
             let wake = driver
@@ -332,6 +380,9 @@ impl ClientConnection {
             }
             Event::BindFailed(status) => {
                 self.bind.stats.add_bind_failures(1);
+                self.bind
+                    .stats
+                    .set_last_error(format!("bind refused by the carrier: {status}"));
                 log::warn!(
                     "Client bind {}: bind refused by the carrier: {status}",
                     self.bind.config.name
@@ -346,6 +397,15 @@ impl ClientConnection {
             | Event::BindRequested { .. }
             | Event::AlertReceived(_)
             | Event::Closed(_) => {}
+        }
+    }
+
+    fn report_in_flight(&mut self, in_flight: usize) {
+        if in_flight != self.reported_in_flight {
+            self.bind
+                .stats
+                .move_in_flight(self.reported_in_flight, in_flight);
+            self.reported_in_flight = in_flight;
         }
     }
 

@@ -79,12 +79,25 @@ pub(crate) struct ShardContext {
 struct Connections {
     next_id: u64,
     handles: HashMap<u64, ConnectionHandle>,
+    /// The bind each bound connection serves: its name and which runtime snapshot of it
+    /// (an address compared, never dereferenced), so a runtime change can close exactly the
+    /// sessions that still run the old settings.
+    binds: HashMap<u64, (BindSide, String, usize)>,
+}
+
+/// Which kind of bind a connection serves (names are unique only within a kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BindSide {
+    /// A client bind (carrier) session.
+    Client,
+    /// A server bind (partner) session.
+    Server,
 }
 
 /// Starts the shard's receipt store when it runs client binds and the cache is on disc.
 fn receipt_store(index: usize, shared: &Shared) -> Option<super::receipts::ReceiptStore> {
     let runs_client_binds = shared
-        .peers
+        .peers()
         .client_binds
         .iter()
         .any(|bind| bind.home_shard == index && bind.config.enabled);
@@ -132,7 +145,34 @@ impl ShardContext {
     }
 
     pub(crate) fn unregister(&self, id: u64) {
-        self.connections.borrow_mut().handles.remove(&id);
+        let mut connections = self.connections.borrow_mut();
+        connections.handles.remove(&id);
+        connections.binds.remove(&id);
+    }
+
+    /// Notes that connection `id` serves bind `name` under the runtime state at `runtime`
+    /// (`Arc::as_ptr` of the bind's runtime, as an address).
+    pub(crate) fn tag_connection(&self, id: u64, side: BindSide, name: &str, runtime: usize) {
+        self.connections
+            .borrow_mut()
+            .binds
+            .insert(id, (side, name.to_owned(), runtime));
+    }
+
+    /// Asks the connections of bind `name` to unbind, except those running under the runtime
+    /// state at `keep`; returns how many were asked.
+    pub(crate) fn unbind_bind(&self, side: BindSide, name: &str, keep: Option<usize>) -> usize {
+        let connections = self.connections.borrow();
+        let mut asked = 0;
+        for (id, (bind_side, bind, runtime)) in &connections.binds {
+            if *bind_side == side && bind == name && Some(*runtime) != keep {
+                if let Some(handle) = connections.handles.get(id) {
+                    (handle.unbind)();
+                    asked += 1;
+                }
+            }
+        }
+        asked
     }
 
     /// Asks every connection of this shard to unbind.

@@ -2,7 +2,7 @@
 //! states, at start and then every interval (the registration lives `DEFAULT_TTL_SECONDS`).
 
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use core_api::BindMode;
@@ -24,6 +24,8 @@ pub struct CoreHealth {
     pub last_latency_us: AtomicU64,
     /// Registrations the core accepted.
     pub registrations: AtomicU64,
+    /// Unix milliseconds of the last registration the core accepted (0: none yet).
+    pub last_registration_ms: AtomicI64,
 }
 
 fn bind_status(status: ConnectionStatus) -> BindStatus {
@@ -68,7 +70,7 @@ async fn beat(ctx: &ShardContext) {
                 .map_or_else(|| format!("status {:?}", probe.status), ToString::to_string)
         );
     }
-    let peers = &shared.peers;
+    let peers = shared.peers();
     let binds = peers
         .client_binds
         .iter()
@@ -90,6 +92,9 @@ async fn beat(ctx: &ShardContext) {
     match ctx.core.register_frontend(registration).await {
         Ok(()) => {
             health.registrations.fetch_add(1, Ordering::Relaxed);
+            health
+                .last_registration_ms
+                .store(core_api::rfc3339::now_millis(), Ordering::Relaxed);
         }
         Err(error) => log::warn!("frontend registration failed: {error}"),
     }

@@ -71,7 +71,7 @@ impl MoParts {
     /// `mo_reassembly = true`.
     pub(crate) fn start(index: usize, shared: &Arc<Shared>) -> Option<Rc<Self>> {
         let binds: Vec<(String, Duration)> = shared
-            .peers
+            .peers()
             .client_binds
             .iter()
             .filter(|b| b.home_shard == index && b.config.enabled && b.config.mo_reassembly)

@@ -51,6 +51,7 @@ mod auth;
 mod carrier;
 mod client;
 mod context;
+mod control;
 mod deliveries;
 mod driver;
 mod heartbeat;
@@ -72,4 +73,6 @@ pub use runtime::{
     prepare_memlock, start, Running, RuntimeError, RuntimeOptions, IO_MEMORY_PER_SHARD,
     SHUTDOWN_GRACE,
 };
-pub use shared::{home_shard, ClientBindRuntime, Peers, ServerBindRuntime, Shared};
+pub use shared::{
+    home_shard, ClientBindRuntime, OperatorCommands, Peers, ServerBindRuntime, Shared,
+};

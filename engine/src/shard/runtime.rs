@@ -10,8 +10,9 @@ use glommio::{LocalExecutorPoolBuilder, PoolPlacement, PoolThreadHandles};
 use thiserror::Error;
 
 use super::context::ShardContext;
+use super::control::ShardBinds;
 use super::shared::Shared;
-use super::{client, heartbeat, server};
+use super::{heartbeat, server};
 
 /// Locked memory each executor is given for io_uring buffers. glommio charges about three times
 /// this per executor against RLIMIT_MEMLOCK.
@@ -238,15 +239,7 @@ async fn shard_main(
     };
     let accept = listener
         .map(|listener| glommio::spawn_local(server::accept_loop(Rc::clone(&ctx), listener)));
-    let mut binds = Vec::new();
-    for bind in &ctx.shared.peers.client_binds {
-        if bind.home_shard == index && bind.config.enabled {
-            binds.push(glommio::spawn_local(client::run_client_bind(
-                Rc::clone(&ctx),
-                Arc::clone(bind),
-            )));
-        }
-    }
+    let mut binds = ShardBinds::start(&ctx);
     let beats =
         (index == 0).then(|| glommio::spawn_local(heartbeat::run(Rc::clone(&ctx), heartbeat)));
     let _ = ready.send(Ok(index));
@@ -254,6 +247,7 @@ async fn shard_main(
 
     while !ctx.shared.stopping() {
         glommio::timer::sleep(STOP_POLL).await;
+        binds.reconcile(&ctx);
     }
     if let Some(accept) = accept {
         let _ = accept.cancel().await;
@@ -266,14 +260,8 @@ async fn shard_main(
     while ctx.connection_count() > 0 && std::time::Instant::now() < deadline {
         glommio::timer::sleep(Duration::from_millis(20)).await;
     }
-    for bind in binds {
-        // Each connector sees the stop flag, unbinds and returns within the grace period.
-        let _ = glommio::timer::timeout(SHUTDOWN_GRACE, async move {
-            bind.await;
-            Ok(())
-        })
-        .await;
-    }
+    // Each connector sees the stop flag, unbinds and returns within the grace period.
+    binds.shutdown().await;
     // Statuses and inserts already sent to the core: wait for their answers.
     while ctx.core_calls() > 0 && std::time::Instant::now() < deadline + SHUTDOWN_GRACE {
         glommio::timer::sleep(Duration::from_millis(10)).await;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use glommio::net::TcpListener;
 
 use super::auth::{address_allowed, authenticate};
-use super::context::{Command, ConnectionHandle, ShardContext};
+use super::context::{BindSide, Command, ConnectionHandle, ShardContext};
 use super::deliveries::{Delivery, Receiver, Slots};
 use super::driver::{Driver, Wake};
 use super::mailbox::{mailbox, Mailbox};
@@ -46,7 +46,7 @@ pub(crate) async fn accept_loop(ctx: Rc<ShardContext>, listener: TcpListener) {
         if shared.stopping() {
             continue;
         }
-        if !address_allowed(&shared.peers, peer.ip()) {
+        if !address_allowed(&shared.peers(), peer.ip()) {
             shared
                 .listener
                 .refused_ip
@@ -96,6 +96,8 @@ pub(super) struct ServerConnection {
     pub(super) deliveries: HashMap<u64, Delivery>,
     pub(super) next_delivery: u64,
     receiving: bool,
+    /// This session's share of the bind's in-flight gauge.
+    reported_in_flight: usize,
 }
 
 /// Partner requests one connection may have waiting for the core before we stop reading
@@ -128,6 +130,7 @@ impl ServerConnection {
             deliveries: HashMap::new(),
             next_delivery: 1,
             receiving: false,
+            reported_in_flight: 0,
         };
         log::debug!("Connection from {peer} on shard {}", ctx.index);
         let closed = conn.drive(&mut driver).await;
@@ -146,6 +149,7 @@ impl ServerConnection {
                 self.on_event(event);
             }
             self.slots.in_flight.set(self.session.in_flight());
+            self.report_in_flight(self.session.in_flight());
             driver.read_paused = self.pending_inserts >= MAX_PENDING_INSERTS
                 || (self.unbind_when_idle && self.pending_inserts > 0);
             let wake = driver.wait(&mut self.session, &self.mailbox, None).await;
@@ -254,7 +258,7 @@ impl ServerConnection {
     fn on_bind(&mut self, bind_type: BindType, bind: &crate::proto::Bind) {
         let shared = &self.ctx.shared;
         let decision = authenticate(
-            &shared.peers,
+            &shared.peers(),
             self.peer.ip(),
             bind.system_id.as_bytes(),
             bind.password.as_bytes(),
@@ -266,6 +270,13 @@ impl ServerConnection {
                     .unwrap_or_else(|_| SystemId::empty());
                 server_bind.stats.add_connection_attempts(1);
                 super::peer_settings::apply(&mut self.session, &server_bind.config, Instant::now());
+                let runtime = Arc::as_ptr(&server_bind) as usize;
+                self.ctx.tag_connection(
+                    self.id,
+                    BindSide::Server,
+                    &server_bind.config.name,
+                    runtime,
+                );
                 self.bind = Some(server_bind);
                 let _ = self.session.accept_bind(our_id, Instant::now());
             }
@@ -277,6 +288,10 @@ impl ServerConnection {
                 if let Some(server_bind) = &refusal.bind {
                     server_bind.stats.add_connection_attempts(1);
                     server_bind.stats.add_bind_failures(1);
+                    server_bind.stats.set_last_error(format!(
+                        "refused bind from {}: {}",
+                        self.peer, refusal.reason
+                    ));
                 }
                 log::warn!(
                     "Refused {} from {} (system_id '{}'): {} ({})",
@@ -332,8 +347,19 @@ impl ServerConnection {
         }
     }
 
+    fn report_in_flight(&mut self, in_flight: usize) {
+        if let Some(bind) = &self.bind {
+            if in_flight != self.reported_in_flight {
+                bind.stats
+                    .move_in_flight(self.reported_in_flight, in_flight);
+                self.reported_in_flight = in_flight;
+            }
+        }
+    }
+
     fn finish(&mut self, reason: String) {
         self.stop_receiving();
+        self.report_in_flight(0);
         for message in self.mailbox.close() {
             if let Command::Deliver { core_id, parts } = message {
                 self.fail_unsent_delivery(core_id, parts.len());

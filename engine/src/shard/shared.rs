@@ -1,8 +1,9 @@
 //! State every shard reads: the configuration snapshot, per-bind limiters and counters, the
-//! listener's connection count and the stop flag. All of it is immutable or atomic.
+//! listener's connection count and the stop flag. All of it is immutable or atomic, except the
+//! peers snapshot, which a runtime change replaces as a whole (see [`Shared::replace_peers`]).
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use smpp_config::{ClientBind, Config, ServerBind};
 
@@ -16,11 +17,13 @@ pub struct ServerBindRuntime {
     /// The configured bind.
     pub config: ServerBind,
     /// TPS limit of the partner's submits, shared by its sessions on every shard.
-    pub limiter: RateLimiter,
+    pub limiter: Arc<RateLimiter>,
     /// TPS limit of deliveries to the partner (each part counts).
-    pub deliver_limiter: RateLimiter,
-    /// Counters.
-    pub stats: BindStats,
+    pub deliver_limiter: Arc<RateLimiter>,
+    /// Counters (kept when a runtime change replaces the bind's settings).
+    pub stats: Arc<BindStats>,
+    /// The operator's commands (kept across changes of the settings).
+    pub operator: Arc<OperatorCommands>,
 }
 
 /// A client bind (carrier) with its live limiter and counters.
@@ -29,11 +32,44 @@ pub struct ClientBindRuntime {
     /// The configured bind.
     pub config: ClientBind,
     /// TPS limit of submit_sm to the carrier.
-    pub limiter: RateLimiter,
-    /// Counters.
-    pub stats: BindStats,
+    pub limiter: Arc<RateLimiter>,
+    /// Counters (kept when a runtime change replaces the bind's settings).
+    pub stats: Arc<BindStats>,
     /// The shard that runs this bind.
     pub home_shard: usize,
+    /// The operator's commands (kept across changes of the settings).
+    pub operator: Arc<OperatorCommands>,
+}
+
+/// What the operator asked of a bind (web UI, admin API), read by the shard that runs it.
+#[derive(Debug, Default)]
+pub struct OperatorCommands {
+    /// A client bind stays unbound until a reconnect.
+    down: AtomicBool,
+    /// Reconnects (client) or session closes (server) asked for so far.
+    kicks: AtomicU64,
+}
+
+impl OperatorCommands {
+    /// Whether the operator disconnected the (client) bind.
+    pub fn is_down(&self) -> bool {
+        self.down.load(Ordering::Acquire)
+    }
+
+    /// Marks the bind down or up.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::Release);
+    }
+
+    /// Asks for the bind's sessions to be dropped (and a client bind to reconnect at once).
+    pub fn kick(&self) {
+        self.kicks.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// How many kicks were asked for so far.
+    pub fn kicks(&self) -> u64 {
+        self.kicks.load(Ordering::Acquire)
+    }
 }
 
 /// Peers as one immutable snapshot (replaced as a whole when binds change at runtime).
@@ -48,32 +84,67 @@ pub struct Peers {
 impl Peers {
     /// Builds the runtime state of every bind; client binds are spread over `shards`.
     pub fn new(config: &Config, shards: usize) -> Self {
-        let server_binds = config
-            .server_binds
+        Self::empty().next(&config.binds, &config.server_binds, shards)
+    }
+
+    /// No binds at all.
+    pub fn empty() -> Self {
+        Self {
+            server_binds: Vec::new(),
+            client_binds: Vec::new(),
+        }
+    }
+
+    /// The snapshot after a runtime change to these binds. A bind whose settings did not change
+    /// keeps its runtime state as it is (the same `Arc`, so its sessions are untouched); a
+    /// changed bind keeps its counters, operator commands and, when `tps_limit` is unchanged,
+    /// its rate limiters.
+    pub fn next(&self, binds: &[ClientBind], server_binds: &[ServerBind], shards: usize) -> Self {
+        let server_binds = server_binds
             .iter()
-            .map(|bind| {
-                Arc::new(ServerBindRuntime {
-                    limiter: RateLimiter::per_second(bind.tps_limit),
-                    deliver_limiter: RateLimiter::per_second(bind.tps_limit),
-                    stats: BindStats::new(),
-                    config: bind.clone(),
-                })
+            .map(|bind| match self.server_bind(&bind.name) {
+                Some(old) if old.config == *bind => Arc::clone(old),
+                old => {
+                    let same_rate = old.filter(|o| o.config.tps_limit == bind.tps_limit);
+                    Arc::new(ServerBindRuntime {
+                        limiter: same_rate.map_or_else(
+                            || Arc::new(RateLimiter::per_second(bind.tps_limit)),
+                            |o| Arc::clone(&o.limiter),
+                        ),
+                        deliver_limiter: same_rate.map_or_else(
+                            || Arc::new(RateLimiter::per_second(bind.tps_limit)),
+                            |o| Arc::clone(&o.deliver_limiter),
+                        ),
+                        stats: old.map_or_else(Arc::default, |o| Arc::clone(&o.stats)),
+                        operator: old.map_or_else(Arc::default, |o| Arc::clone(&o.operator)),
+                        config: bind.clone(),
+                    })
+                }
             })
             .collect();
-        let client_binds = config
-            .binds
+        let client_binds = binds
             .iter()
-            .map(|bind| {
-                let stats = BindStats::new();
-                if !bind.enabled {
-                    stats.set_status(ConnectionStatus::Disabled);
+            .map(|bind| match self.client_bind(&bind.name) {
+                Some(old) if old.config == *bind => Arc::clone(old),
+                old => {
+                    let stats = old.map_or_else(Arc::default, |o| Arc::clone(&o.stats));
+                    if !bind.enabled {
+                        stats.set_status(ConnectionStatus::Disabled);
+                    } else if stats.status() == ConnectionStatus::Disabled {
+                        stats.set_status(ConnectionStatus::Disconnected);
+                    }
+                    let same_rate = old.filter(|o| o.config.tps_limit == bind.tps_limit);
+                    Arc::new(ClientBindRuntime {
+                        limiter: same_rate.map_or_else(
+                            || Arc::new(RateLimiter::per_second(bind.tps_limit)),
+                            |o| Arc::clone(&o.limiter),
+                        ),
+                        stats,
+                        home_shard: home_shard(&bind.name, shards),
+                        operator: old.map_or_else(Arc::default, |o| Arc::clone(&o.operator)),
+                        config: bind.clone(),
+                    })
                 }
-                Arc::new(ClientBindRuntime {
-                    limiter: RateLimiter::per_second(bind.tps_limit),
-                    stats,
-                    home_shard: home_shard(&bind.name, shards),
-                    config: bind.clone(),
-                })
             })
             .collect();
         Self {
@@ -115,8 +186,13 @@ pub fn home_shard(name: &str, shards: usize) -> usize {
 pub struct Shared {
     /// The configuration the gateway started with.
     pub config: Config,
-    /// The binds.
-    pub peers: Peers,
+    /// The binds: replaced as a whole by a runtime change; read once per connection or bind,
+    /// never per PDU.
+    peers: RwLock<Arc<Peers>>,
+    /// Bumped by every peer change and operator command; shards reconcile when it moves.
+    generation: AtomicU64,
+    /// Held by whoever is changing the peers (validate, persist, replace), one at a time.
+    peers_writer: Mutex<()>,
     /// Number of shards.
     pub shards: usize,
     /// Listener counters.
@@ -145,7 +221,9 @@ impl Shared {
         let peers = Peers::new(&config, shards);
         Self {
             config,
-            peers,
+            peers: RwLock::new(Arc::new(peers)),
+            generation: AtomicU64::new(0),
+            peers_writer: Mutex::new(()),
             shards,
             listener: ListenerStats::default(),
             core,
@@ -153,6 +231,57 @@ impl Shared {
             open_connections: AtomicU32::new(0),
             stop: AtomicBool::new(false),
         }
+    }
+
+    /// The binds in effect now.
+    pub fn peers(&self) -> Arc<Peers> {
+        let guard = self
+            .peers
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(&guard)
+    }
+
+    /// Puts `binds` and `server_binds` (already validated) in effect: shards start new client
+    /// binds, restart changed ones, stop deleted ones and close the sessions of changed or
+    /// deleted server binds within about 50 ms. Returns the new snapshot.
+    pub fn replace_peers(&self, binds: &[ClientBind], server_binds: &[ServerBind]) -> Arc<Peers> {
+        let mut guard = self
+            .peers
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let next = Arc::new(guard.next(binds, server_binds, self.shards));
+        *guard = Arc::clone(&next);
+        drop(guard);
+        self.bump_generation();
+        next
+    }
+
+    /// Changes the peers: `change` gets the snapshot in effect and returns the new binds (after
+    /// validating and persisting them) or an error, which leaves everything as it was. Changes
+    /// run one at a time, so none is lost to a concurrent one.
+    pub fn change_peers<T, E>(
+        &self,
+        change: impl FnOnce(&Peers) -> Result<(Vec<ClientBind>, Vec<ServerBind>, T), E>,
+    ) -> Result<T, E> {
+        let _writer = self
+            .peers_writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let current = self.peers();
+        let (binds, server_binds, outcome) = change(&current)?;
+        self.replace_peers(&binds, &server_binds);
+        Ok(outcome)
+    }
+
+    /// Tells the shards to look at the peers and operator commands again.
+    pub fn bump_generation(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Moves with every peer change and operator command.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Asks every shard to stop.

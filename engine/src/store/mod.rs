@@ -8,6 +8,7 @@
 //! journal writes and fsyncs. Times are `SystemTime`s passed in; nothing reads a clock.
 
 mod mo_parts;
+mod peers;
 mod receipt_map;
 
 use std::path::Path;
@@ -15,6 +16,7 @@ use std::path::Path;
 pub use mo_parts::{
     MoGroup, MoGroupKey, MoPart, MoPartStore, PutOutcome, PutResult, Recovery, StoredPart,
 };
+pub use peers::{PeerOverrides, PeerStore, PeerStoreError};
 pub use receipt_map::{CoreRef, ReceiptMap, DEFAULT_RECEIPT_TTL};
 
 /// A storage failure.
