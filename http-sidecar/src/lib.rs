@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+mod engine_cache;
 mod engine_view;
 pub mod exposition;
 mod http;
@@ -20,6 +21,7 @@ pub mod view;
 pub mod web;
 
 pub use admin::{CacheAdmin, PeerAdmin, QueueView};
+pub use engine_cache::EngineCacheAdmin;
 pub use engine_view::EngineView;
 pub use exposition::Format;
 pub use server::{Sidecar, SidecarSettings, DEFAULT_METRICS_PORT};

@@ -116,6 +116,16 @@ impl std::fmt::Debug for StoreFuture {
     }
 }
 
+impl StoreFuture {
+    /// A store that fails at once with [`CacheError::WriterStopped`] (the writer is shut
+    /// down).
+    pub(crate) fn stopped() -> StoreFuture {
+        StoreFuture {
+            state: FutureState::Done(None),
+        }
+    }
+}
+
 impl Future for StoreFuture {
     type Output = StoreResult;
 

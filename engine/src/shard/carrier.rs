@@ -52,8 +52,11 @@ impl ClientConnection {
                 let ctx = Rc::clone(&self.ctx);
                 let mailbox = self.mailbox.sender();
                 let name = self.bind.config.name.clone();
+                let cache_enabled = self.bind.config.cache_enabled;
                 self.ctx.spawn_core_call(async move {
-                    let status = match ctx.core.insert_message(message).await {
+                    let inserted =
+                        super::cache_flow::insert_or_cache(&ctx, &name, cache_enabled, message);
+                    let status = match inserted.await {
                         Ok(_) => CommandStatus::ESME_ROK,
                         Err(error) => {
                             log::warn!("{name}: MO not taken by the core: {error}");

@@ -41,6 +41,9 @@
 //!   inserts in flight), wait for the core calls already made, up to [`SHUTDOWN_GRACE`] each.
 
 mod auth;
+mod cache_flow;
+pub mod cache_flush;
+mod caches;
 mod carrier;
 mod client;
 mod context;
@@ -57,6 +60,9 @@ mod server;
 mod shared;
 
 pub use auth::{address_allowed, authenticate, config_bind_type, session_bind_type, Refusal};
+pub use caches::{
+    cache_settings, configure_binds, CacheOpenError, Caches, ShardCache, CORE_DOWN_HOLD,
+};
 pub use heartbeat::CoreHealth;
 pub use runtime::{
     prepare_memlock, start, Running, RuntimeError, RuntimeOptions, IO_MEMORY_PER_SHARD,

@@ -50,6 +50,9 @@ pub enum RuntimeError {
         /// What went wrong.
         reason: String,
     },
+    /// The message cache could not be opened (the text names `cache_dir`).
+    #[error("{0}")]
+    Cache(String),
     /// A shard thread ended abnormally.
     #[error("shard thread failed: {0}")]
     ShardFailed(String),
@@ -135,7 +138,9 @@ impl Running {
         let Some(handles) = self.handles.take() else {
             return Ok(());
         };
-        join(handles)
+        let joined = join(handles);
+        self.shared.caches.close();
+        joined
     }
 }
 
@@ -144,6 +149,7 @@ impl Drop for Running {
         if let Some(handles) = self.handles.take() {
             self.shared.request_stop();
             let _ = join(handles);
+            self.shared.caches.close();
         }
     }
 }
@@ -167,6 +173,10 @@ fn join(handles: PoolThreadHandles<Result<(), String>>) -> Result<(), RuntimeErr
 pub fn start(shared: Arc<Shared>, options: RuntimeOptions) -> Result<Running, RuntimeError> {
     let shards = options.shards.max(1);
     prepare_memlock(shards)?;
+    shared
+        .caches
+        .open(&shared.config, shards, &shared.core)
+        .map_err(|error| RuntimeError::Cache(error.to_string()))?;
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     let placement = if options.pin && shards <= cpus {
         PoolPlacement::MaxSpread(shards, None)
@@ -196,6 +206,7 @@ pub fn start(shared: Arc<Shared>, options: RuntimeOptions) -> Result<Running, Ru
             Ok(Ok(_)) => {}
             Ok(Err((shard, reason))) => {
                 running.stop();
+                running.shared.caches.close();
                 return Err(RuntimeError::ShardStart { shard, reason });
             }
             Err(_) => {
