@@ -433,3 +433,28 @@ fn overflow_drops_the_oldest_and_ram_storage_delivers() {
     newest.sort();
     assert_eq!(arrived, newest);
 }
+
+#[test]
+fn an_unusable_cache_dir_stops_the_start_naming_the_key() {
+    let listen = free_port();
+    let config = cache_config(free_port(), listen, 100, "");
+    // A regular file where the cache directory should be.
+    let blocker = std::env::temp_dir().join(format!("omsmpp-cache-blocker-{}", std::process::id()));
+    std::fs::write(&blocker, b"not a directory").unwrap();
+    let config = config.replacen(
+        "cache_dir = \"{cache}\"",
+        &format!("cache_dir = \"{}\"", blocker.join("cache").display()),
+        1,
+    );
+    let mut gateway = GatewayProcess::start("cache-bad-dir", &config);
+    gateway.wait_for_log("cache_dir", Duration::from_secs(20));
+    std::thread::sleep(Duration::from_millis(300));
+    let code = gateway.terminate();
+    let log = gateway.log();
+    let _ = std::fs::remove_file(&blocker);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(
+        log.contains("cache_dir: cannot open the message cache"),
+        "{log}"
+    );
+}

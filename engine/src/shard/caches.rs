@@ -4,9 +4,10 @@
 //! and from the sidecar through [`super::Shared::caches`].
 //!
 //! Opening: when a bind has `cache_enabled`, a cache that cannot be opened stops the start
-//! with an error naming `cache_dir`; when no bind uses the cache, the failure is only
-//! logged (the gateway runs without a cache and a bind given `cache_enabled` later answers
-//! with a temporary error, as without a cache).
+//! with an error naming `cache_dir`. When no bind uses the cache it is opened only if an
+//! earlier run left shard directories under `cache_dir` (their records are still delivered),
+//! and a failure is only logged. Without an open cache a bind given `cache_enabled` at
+//! runtime answers a core outage with a temporary error, as without a cache.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -61,6 +62,24 @@ impl ShardCache {
         match writer.as_ref() {
             Some(writer) => writer.store(bind, message, now),
             None => stopped_store(),
+        }
+    }
+
+    /// [`ShardCache::store`] for a blocking caller (tools, tests): waits for the fsync.
+    pub fn store_blocking(
+        &self,
+        bind: &str,
+        message: &InsertMessage,
+        now: SystemTime,
+    ) -> Result<i64, CacheError> {
+        let writer = self
+            .writer
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match writer {
+            Some(writer) => writer.store_blocking(bind, message, now),
+            None => Err(CacheError::WriterStopped),
         }
     }
 
@@ -156,6 +175,14 @@ impl Caches {
     ) -> Result<(), CacheOpenError> {
         let required = config.binds.iter().any(|b| b.cache_enabled)
             || config.server_binds.iter().any(|b| b.cache_enabled);
+        // Without a cache-enabled bind the cache is only opened to deliver what an earlier
+        // run left on disc; nothing is created when there is nothing to recover.
+        let left_on_disc = config.cache_storage_type == CacheStorageType::Disc
+            && (0..shards.max(1))
+                .any(|shard| config.cache_dir.join(format!("shard-{shard}")).is_dir());
+        if !required && !left_on_disc {
+            return Ok(());
+        }
         match self.try_open(config, shards, core) {
             Ok(()) => Ok(()),
             Err(error) if required => Err(error),
