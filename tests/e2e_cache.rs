@@ -458,3 +458,74 @@ fn an_unusable_cache_dir_stops_the_start_naming_the_key() {
         "{log}"
     );
 }
+
+#[test]
+fn carrier_mo_is_cached_while_the_core_is_down_and_acknowledged() {
+    use smpp_loadgen::smsc::{MoConfig, SmscConfig, SmscSim};
+    let carrier = SmscSim::start(SmscConfig {
+        system_id: Some("gateway".into()),
+        password: Some("secret".into()),
+        mo: Some(MoConfig {
+            rate: 50,
+            sources: vec!["61400000001".into()],
+            destinations: vec!["12345".into()],
+            ucs2_percent: 0,
+        }),
+        ..SmscConfig::default()
+    })
+    .unwrap();
+    let core_port = free_port();
+    let listen = free_port();
+    let config = cache_config(core_port, listen, 10_000, "cache_flush_interval = 200");
+    let config = config.replacen(
+        &format!("port = {}", config_carrier_port(&config)),
+        &format!("port = {}", carrier.local_addr().port()),
+        1,
+    );
+    let config = config.replacen(
+        "queue_check_frequency = 100\n[[server_binds]]",
+        "queue_check_frequency = 100\ncache_enabled = true\ncache_retry_interval = 1\n\
+         [[server_binds]]",
+        1,
+    );
+    let gateway = GatewayProcess::start("cache-mo", &config);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while carrier.stats().mo_acked < 40 {
+        assert!(
+            Instant::now() < deadline,
+            "{:?}\n{}",
+            carrier.stats(),
+            tail(&gateway.log())
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let stats_at_stop = carrier.shutdown();
+    assert_eq!(stats_at_stop.deliver_errors, 0, "{stats_at_stop:?}");
+    assert!(gateway.log().contains("cached for carrier_sim"));
+
+    let core = core_at(core_port);
+    wait_inserted(
+        &core,
+        stats_at_stop.mo_acked,
+        Duration::from_secs(30),
+        &gateway,
+    );
+    std::thread::sleep(Duration::from_millis(800));
+    let arrived = stats(&core).inserted;
+    assert!(
+        arrived >= stats_at_stop.mo_acked && arrived <= stats_at_stop.mo_sent,
+        "acked {}, sent {}, arrived {arrived}",
+        stats_at_stop.mo_acked,
+        stats_at_stop.mo_sent
+    );
+}
+
+/// The carrier port the shared configuration names in its `[[binds]]` section.
+fn config_carrier_port(config: &str) -> u16 {
+    let at = config.find("[[binds]]").unwrap();
+    let line = config[at..]
+        .lines()
+        .find(|l| l.starts_with("port = "))
+        .unwrap();
+    line["port = ".len()..].trim().parse().unwrap()
+}

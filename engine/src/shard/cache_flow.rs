@@ -10,7 +10,7 @@
 
 use std::time::SystemTime;
 
-use core_api::{InsertMessage, InsertResponse};
+use core_api::{DeliveryReceiptPost, InsertMessage, InsertResponse};
 
 use super::context::ShardContext;
 use crate::coreclient::CoreError;
@@ -57,6 +57,42 @@ async fn store(
         Ok(id) => Ok(InsertResponse { id: id.to_string() }),
         Err(cache_error) => {
             log::error!("{bind}: message not cached ({cache_error}); answering a temporary error");
+            Err(core_error.unwrap_or(CoreError::Other {
+                detail: cache_error.to_string(),
+            }))
+        }
+    }
+}
+
+/// Posts a receipt that matched no message (`POST /api/delivery_receipts`); with
+/// `cache_enabled` a temporary failure stores it in the shard's cache instead (delivered by
+/// the flush; the core has no idempotency key for receipts, so a crash between the post and
+/// the record's removal may post it twice).
+pub(crate) async fn post_receipt_or_cache(
+    ctx: &ShardContext,
+    bind: &str,
+    cache_enabled: bool,
+    receipt: DeliveryReceiptPost,
+) -> Result<InsertResponse, CoreError> {
+    let shard = match ctx.shared.caches.shard(ctx.index) {
+        Some(shard) if cache_enabled => shard,
+        _ => return ctx.core.post_delivery_receipt(receipt).await,
+    };
+    let core_error = if shard.core_known_down(SystemTime::now()) {
+        None
+    } else {
+        match ctx.core.post_delivery_receipt(receipt.clone()).await {
+            Err(error) if error.is_temporary() => {
+                shard.mark_core_down(SystemTime::now());
+                Some(error)
+            }
+            answer => return answer,
+        }
+    };
+    match shard.store_receipt(bind, &receipt, SystemTime::now()).await {
+        Ok(id) => Ok(InsertResponse { id: id.to_string() }),
+        Err(cache_error) => {
+            log::error!("{bind}: receipt not cached ({cache_error}); answering a temporary error");
             Err(core_error.unwrap_or(CoreError::Other {
                 detail: cache_error.to_string(),
             }))

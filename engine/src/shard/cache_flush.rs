@@ -18,7 +18,7 @@ use core_api::{BatchInsertResult, InsertMessage, InsertResponse};
 use futures_lite::future::block_on;
 
 use super::caches::ShardCache;
-use crate::cache::DueMessage;
+use crate::cache::{CachedPayload, DueMessage};
 use crate::coreclient::{CoreClient, CoreError, Job, Reply};
 
 /// Records taken per page of a round.
@@ -81,7 +81,7 @@ pub fn flush_round(shard: &ShardCache, core: &CoreClient, stop: &AtomicBool) -> 
         let mut temporary_failures = 0;
         for (message, answer) in due.iter().zip(&answers) {
             match answer {
-                Ok(inserted) => delivered.push((message.id, inserted.id.as_str())),
+                Ok(api_id) => delivered.push((message.id, api_id.as_str())),
                 Err(error) => {
                     temporary_failures += usize::from(error.is_temporary());
                     outcome.failed += 1;
@@ -109,21 +109,80 @@ pub fn flush_round(shard: &ShardCache, core: &CoreClient, stop: &AtomicBool) -> 
     }
 }
 
-/// Inserts `due` into the core; one answer per message, in order.
-fn deliver(core: &CoreClient, due: &[DueMessage]) -> Vec<Result<InsertResponse, CoreError>> {
-    if core.supports_batch() && due.len() > 1 {
-        let messages: Vec<InsertMessage> = due.iter().map(|d| d.message.clone()).collect();
-        match block_on(core.insert_batch(messages)) {
-            Ok(results) if results.len() == due.len() => {
+/// Sends `due` to the core (inserts, and receipt posts); one answer (the core's id) per
+/// record, in order.
+fn deliver(core: &CoreClient, due: &[DueMessage]) -> Vec<Result<String, CoreError>> {
+    let mut inserts = Vec::with_capacity(due.len());
+    let mut receipts = Vec::new();
+    for (at, record) in due.iter().enumerate() {
+        match &record.payload {
+            CachedPayload::Insert(message) => inserts.push((at, message.clone())),
+            CachedPayload::Receipt(receipt) => receipts.push((at, receipt.clone())),
+        }
+    }
+    let mut answers: Vec<Result<String, CoreError>> = due
+        .iter()
+        .map(|_| {
+            Err(CoreError::Other {
+                detail: "not sent".to_owned(),
+            })
+        })
+        .collect();
+    let (positions, messages): (Vec<usize>, Vec<InsertMessage>) = inserts.into_iter().unzip();
+    for (at, answer) in positions.into_iter().zip(insert_all(core, messages)) {
+        if let Some(slot) = answers.get_mut(at) {
+            *slot = answer.map(|inserted| inserted.id);
+        }
+    }
+    // Queue every post first so the pool works on them concurrently, then collect.
+    let posts: Vec<_> = receipts
+        .into_iter()
+        .map(|(at, receipt)| {
+            (
+                at,
+                block_on(core.enqueue(Job::PostDeliveryReceipt(receipt))),
+            )
+        })
+        .collect();
+    for (at, reply) in posts {
+        let answer = match block_on(reply) {
+            Ok(Reply::ReceiptAccepted(accepted)) => Ok(accepted.id),
+            Ok(other) => Err(unexpected(&other)),
+            Err(error) => Err(error),
+        };
+        if let Some(slot) = answers.get_mut(at) {
+            *slot = answer;
+        }
+    }
+    answers
+}
+
+fn unexpected(reply: &Reply) -> CoreError {
+    CoreError::Other {
+        detail: format!("unexpected answer from the core pool: {reply:?}"),
+    }
+}
+
+/// Inserts `messages`; one answer per message, in order.
+fn insert_all(
+    core: &CoreClient,
+    messages: Vec<InsertMessage>,
+) -> Vec<Result<InsertResponse, CoreError>> {
+    if messages.is_empty() {
+        return Vec::new();
+    }
+    let count = messages.len();
+    if core.supports_batch() && count > 1 {
+        match block_on(core.insert_batch(messages.clone())) {
+            Ok(results) if results.len() == count => {
                 return results.into_iter().map(batch_answer).collect();
             }
             Ok(results) => log::warn!(
-                "core answered {} results to a batch of {}; inserting one by one",
+                "core answered {} results to a batch of {count}; inserting one by one",
                 results.len(),
-                due.len()
             ),
             Err(error) if error.is_temporary() => {
-                return due.iter().map(|_| Err(error.clone())).collect();
+                return messages.iter().map(|_| Err(error.clone())).collect();
             }
             // The batch itself was refused (endpoint gone, body too large): not a verdict on
             // each message, so ask again one by one.
@@ -131,17 +190,15 @@ fn deliver(core: &CoreClient, due: &[DueMessage]) -> Vec<Result<InsertResponse, 
         }
     }
     // Queue every insert first so the pool works on them concurrently, then collect.
-    let replies: Vec<_> = due
-        .iter()
-        .map(|d| block_on(core.enqueue(Job::InsertMessage(d.message.clone()))))
+    let replies: Vec<_> = messages
+        .into_iter()
+        .map(|message| block_on(core.enqueue(Job::InsertMessage(message))))
         .collect();
     replies
         .into_iter()
         .map(|reply| match block_on(reply)? {
             Reply::Inserted(inserted) => Ok(inserted),
-            other => Err(CoreError::Other {
-                detail: format!("unexpected answer to an insert: {other:?}"),
-            }),
+            other => Err(unexpected(&other)),
         })
         .collect()
 }

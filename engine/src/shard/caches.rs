@@ -65,6 +65,20 @@ impl ShardCache {
         }
     }
 
+    /// Stores a carrier receipt that matched no message; resolves like [`ShardCache::store`].
+    pub fn store_receipt(
+        &self,
+        bind: &str,
+        receipt: &core_api::DeliveryReceiptPost,
+        now: SystemTime,
+    ) -> StoreFuture {
+        let writer = self.writer.read().unwrap_or_else(PoisonError::into_inner);
+        match writer.as_ref() {
+            Some(writer) => writer.store_receipt(bind, receipt, now),
+            None => stopped_store(),
+        }
+    }
+
     /// [`ShardCache::store`] for a blocking caller (tools, tests): waits for the fsync.
     pub fn store_blocking(
         &self,
