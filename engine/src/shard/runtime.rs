@@ -206,7 +206,6 @@ pub fn start(shared: Arc<Shared>, options: RuntimeOptions) -> Result<Running, Ru
             Ok(Ok(_)) => {}
             Ok(Err((shard, reason))) => {
                 running.stop();
-                running.shared.caches.close();
                 return Err(RuntimeError::ShardStart { shard, reason });
             }
             Err(_) => {
