@@ -38,7 +38,7 @@ fn backoff_doubles_from_the_retry_interval_until_failed_permanent() {
         assert_eq!(due[0].id, id);
         assert_eq!(due[0].retry_count, attempt - 1);
         assert_eq!(
-            due[0].message.frontend_message_id.as_deref(),
+            due[0].message().unwrap().frontend_message_id.as_deref(),
             Some(id.to_string().as_str())
         );
         // Being delivered: not handed out twice.
@@ -204,7 +204,7 @@ fn due_hands_out_the_oldest_first_within_the_limit() {
     let rest = cache.due(now, 10).unwrap();
     let order: Vec<i64> = first.iter().chain(&rest).map(|d| d.id).collect();
     assert_eq!(order, ids);
-    assert_eq!(first[1].message.message_body, "message number 1");
+    assert_eq!(first[1].message().unwrap().message_body, "message number 1");
     // A record not yet created at `now` is not due.
     let later = writer
         .store_blocking("order", &submit(9, "order"), now + MINUTE)
@@ -330,4 +330,40 @@ fn operators_retry_and_delete() {
     let ids: Vec<i64> = reopened.list("ops_a", 10).iter().map(|v| v.id).collect();
     assert_eq!(ids, [a[0], a[2]]);
     assert_eq!(reopened.size_of("ops_b"), 0);
+}
+
+#[test]
+fn a_cached_receipt_comes_back_as_a_receipt_next_to_inserts() {
+    capture_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, writer, _thread) = open(dir.path(), 14);
+    let receipt: core_api::DeliveryReceiptPost = serde_json::from_value(serde_json::json!({
+        "smsc_message_id": "0A1B2C",
+        "stat": "DELIVRD",
+        "err": "000",
+        "bind_name": "carrier_rx",
+        "smsc_name": "smpp_test"
+    }))
+    .unwrap();
+    let insert = writer
+        .store_blocking("carrier_rx", &submit(1, "carrier_rx"), t0())
+        .unwrap();
+    let posted =
+        futures_lite::future::block_on(writer.store_receipt("carrier_rx", &receipt, t0())).unwrap();
+    assert_eq!(
+        logged(&format!("Message {posted} ")),
+        [format!("Message {posted} cached for carrier_rx")]
+    );
+    let due = cache.due(t0(), 10).unwrap();
+    assert_eq!(due.len(), 2);
+    assert_eq!(due[0].id, insert);
+    assert!(due[0].message().is_some());
+    assert_eq!(due[1].id, posted);
+    assert_eq!(
+        due[1].payload,
+        engine::cache::CachedPayload::Receipt(receipt)
+    );
+    assert_eq!(cache.message(posted).unwrap(), None);
+    assert!(cache.delivered(posted, "r-1").unwrap());
+    assert_eq!(cache.summary().overall.total, 1);
 }

@@ -1,9 +1,11 @@
 //! [`GatewayView`] over the engine's shared state: every value is an atomic load or a field of
 //! the immutable configuration snapshot, so a scrape never waits for a shard.
 //!
-//! What the engine does not publish yet is reported as zero and is listed in docs/MONITORING.md:
-//! the cache counters.
+//! Window occupancy, a bind's last error and the time of the last accepted heartbeat come from
+//! the engine's counters. The cache figures are summed over the shards' caches (an in-memory
+//! index each; a short lock, never disk I/O).
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -39,10 +41,37 @@ impl EngineView {
     }
 }
 
+/// Each bind's cache figures summed over the shards.
+fn cache_views(shared: &Shared) -> HashMap<String, CacheView> {
+    let mut views: HashMap<String, CacheView> = HashMap::new();
+    for shard in shared.caches.all() {
+        let cache = shard.cache();
+        for (bind, counts) in cache.summary().binds {
+            let view = views.entry(bind).or_default();
+            view.size += counts.total as u64;
+            view.pending += counts.pending as u64;
+            view.failed_permanent += counts.failed as u64;
+        }
+        for (bind, counters) in cache.bind_counters() {
+            let view = views.entry(bind).or_default();
+            view.delivered += counters.delivered_total;
+            view.retries += counters.retry_total;
+            view.permanent_failures += counters.permanent_failures_total;
+            view.overflow += counters.overflow_total;
+        }
+    }
+    views
+}
+
 impl GatewayView for EngineView {
     fn binds(&self) -> Vec<BindView> {
         let peers = self.shared.peers();
         let listen = &self.shared.config.listen;
+        let caches = cache_views(&self.shared);
+        let cache_of = |name: &str, enabled: bool| CacheView {
+            enabled,
+            ..caches.get(name).copied().unwrap_or_default()
+        };
         let clients = peers.client_binds.iter().map(|bind| {
             let config = &bind.config;
             BindView {
@@ -56,10 +85,7 @@ impl GatewayView for EngineView {
                 },
                 enabled: config.enabled,
                 stats: bind.stats.snapshot(),
-                cache: CacheView {
-                    enabled: config.cache_enabled,
-                    ..CacheView::default()
-                },
+                cache: cache_of(&config.name, config.cache_enabled),
                 tps_limit: config.tps_limit,
                 window_size: config.window_size,
                 in_flight: Some(bind.stats.in_flight()),
@@ -79,10 +105,7 @@ impl GatewayView for EngineView {
                 },
                 enabled: true,
                 stats: bind.stats.snapshot(),
-                cache: CacheView {
-                    enabled: config.cache_enabled,
-                    ..CacheView::default()
-                },
+                cache: cache_of(&config.name, config.cache_enabled),
                 tps_limit: config.tps_limit,
                 window_size: config.window_size,
                 in_flight: Some(bind.stats.in_flight()),

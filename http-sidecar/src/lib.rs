@@ -11,6 +11,7 @@
 
 pub mod admin;
 mod engine_admin;
+mod engine_cache;
 mod engine_view;
 pub mod exposition;
 mod http;
@@ -22,6 +23,7 @@ pub mod web;
 
 pub use admin::{CacheAdmin, PeerAdmin, QueueView};
 pub use engine_admin::EngineAdmin;
+pub use engine_cache::EngineCacheAdmin;
 pub use engine_view::EngineView;
 pub use exposition::Format;
 pub use server::{Sidecar, SidecarSettings, DEFAULT_METRICS_PORT};

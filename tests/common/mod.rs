@@ -604,3 +604,39 @@ impl GatewayProcess {
             .unwrap();
     }
 }
+
+impl GatewayProcess {
+    /// Starts the gateway on `config` in the existing directory `dir` without wiping it (a
+    /// restart on the same cache). `{cache}` is replaced as in [`GatewayProcess::start`].
+    pub fn restart_in(dir: &std::path::Path, config: &str) -> GatewayProcess {
+        let config = config.replace("{cache}", &dir.join("cache").display().to_string());
+        let config_path = dir.join("gateway.toml");
+        std::fs::write(&config_path, config).unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&config_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let log = dir.join(format!("gateway-{}.log", free_port()));
+        let child = Command::new(env!("CARGO_BIN_EXE_omnimessage-smpp"))
+            .arg("--config")
+            .arg(&config_path)
+            .env_remove("API_BASE_URL")
+            .env_remove("SMSC_NAME")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        GatewayProcess {
+            child,
+            dir: dir.to_path_buf(),
+            log,
+        }
+    }
+
+    /// SIGKILL (`kill -9`): no shutdown, nothing flushed; waits for the process to be gone.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

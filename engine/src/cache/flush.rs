@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use core_api::InsertMessage;
+use core_api::{DeliveryReceiptPost, InsertMessage};
 
 use super::index::Entry;
 use super::partition::{time_of, unix_ms, MessageCache};
@@ -11,18 +11,58 @@ use super::record::{bounded_error, record_key, MessageState, StateRecord};
 use super::stats::CacheStats;
 use super::CacheError;
 
+/// What a cached record holds for the core.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CachedPayload {
+    /// `POST /api/messages` (a partner submit or a carrier MO), `frontend_message_id` set to
+    /// the local id when handed out by [`MessageCache::due`].
+    Insert(InsertMessage),
+    /// `POST /api/delivery_receipts` (a carrier receipt that matched no message).
+    Receipt(DeliveryReceiptPost),
+}
+
+/// How a record body is stored: an insert as its own JSON (the original layout), a receipt
+/// wrapped as `{"delivery_receipt": {...}}`.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub(super) enum StoredBody {
+    Receipt {
+        delivery_receipt: DeliveryReceiptPost,
+    },
+    Insert(InsertMessage),
+}
+
+impl StoredBody {
+    pub(super) fn into_payload(self) -> CachedPayload {
+        match self {
+            StoredBody::Receipt { delivery_receipt } => CachedPayload::Receipt(delivery_receipt),
+            StoredBody::Insert(message) => CachedPayload::Insert(message),
+        }
+    }
+}
+
 /// A cached message to deliver now (its state is `delivering` until [`MessageCache::delivered`]
 /// or [`MessageCache::failed`] is called with its id).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueMessage {
-    /// The local id (also in `message.frontend_message_id`).
+    /// The local id (also the insert's `frontend_message_id`).
     pub id: i64,
     /// The bind it arrived on.
     pub bind: String,
     /// Failed deliveries so far.
     pub retry_count: u32,
-    /// The insert to send to the core, `frontend_message_id` set.
-    pub message: InsertMessage,
+    /// What to send to the core.
+    pub payload: CachedPayload,
+}
+
+impl DueMessage {
+    /// The insert, when the record holds one.
+    pub fn message(&self) -> Option<&InsertMessage> {
+        match &self.payload {
+            CachedPayload::Insert(message) => Some(message),
+            CachedPayload::Receipt(_) => None,
+        }
+    }
 }
 
 /// What [`MessageCache::failed`] did with a message.
@@ -120,14 +160,17 @@ impl MessageCache {
                 // Deleted meanwhile (overflow or an operator).
                 continue;
             };
-            match serde_json::from_slice::<InsertMessage>(&body) {
-                Ok(mut message) => {
-                    message.frontend_message_id = Some(id.to_string());
+            match serde_json::from_slice::<StoredBody>(&body) {
+                Ok(stored) => {
+                    let mut payload = stored.into_payload();
+                    if let CachedPayload::Insert(message) = &mut payload {
+                        message.frontend_message_id = Some(id.to_string());
+                    }
                     due.push(DueMessage {
                         id,
                         bind: entry.bind.to_string(),
                         retry_count: entry.record.retry_count,
-                        message,
+                        payload,
                     });
                 }
                 Err(e) => {

@@ -48,7 +48,7 @@ mod writer;
 
 use std::path::PathBuf;
 
-pub use flush::{DueMessage, FailOutcome, Settled};
+pub use flush::{CachedPayload, DueMessage, FailOutcome, Settled};
 pub use index::BindCacheSettings;
 pub use ops::CachedMessageView;
 pub use partition::MessageCache;

@@ -94,7 +94,8 @@ impl MessageCache {
             .collect()
     }
 
-    /// The stored insert of message `id` (with its `frontend_message_id`), if cached here.
+    /// The stored insert of message `id` (with its `frontend_message_id`), if cached here
+    /// (`None` for a cached receipt).
     pub fn message(&self, id: i64) -> Result<Option<InsertMessage>, CacheError> {
         let Some(counter) = self.counter_of(id) else {
             return Ok(None);
@@ -105,10 +106,15 @@ impl MessageCache {
         let Some(body) = self.inner.bodies.get(record_key(&bind, counter))? else {
             return Ok(None);
         };
-        let mut message: InsertMessage = serde_json::from_slice(&body)
+        let stored: super::flush::StoredBody = serde_json::from_slice(&body)
             .map_err(|e| CacheError::Encode(format!("cached message {id}: {e}")))?;
-        message.frontend_message_id = Some(id.to_string());
-        Ok(Some(message))
+        match stored.into_payload() {
+            super::flush::CachedPayload::Insert(mut message) => {
+                message.frontend_message_id = Some(id.to_string());
+                Ok(Some(message))
+            }
+            super::flush::CachedPayload::Receipt(_) => Ok(None),
+        }
     }
 
     /// Puts a `failed_permanent` (or waiting `pending`) message back to pending, due at

@@ -116,6 +116,16 @@ impl std::fmt::Debug for StoreFuture {
     }
 }
 
+impl StoreFuture {
+    /// A store that fails at once with [`CacheError::WriterStopped`] (the writer is shut
+    /// down).
+    pub(crate) fn stopped() -> StoreFuture {
+        StoreFuture {
+            state: FutureState::Done(None),
+        }
+    }
+}
+
 impl Future for StoreFuture {
     type Output = StoreResult;
 
@@ -205,7 +215,25 @@ impl CacheWriter {
     pub fn store(&self, bind: &str, message: &InsertMessage, now: SystemTime) -> StoreFuture {
         // Queued right away when there is room, so stores issued together share a batch
         // even if their futures are awaited one after another.
-        let state = match self.prepare(bind, message, now) {
+        self.store_body(bind, message, now)
+    }
+
+    /// [`CacheWriter::store`] for a carrier receipt that matched no message (delivered
+    /// later as `POST /api/delivery_receipts`). The future resolves to the record's local id.
+    pub fn store_receipt(
+        &self,
+        bind: &str,
+        receipt: &core_api::DeliveryReceiptPost,
+        now: SystemTime,
+    ) -> StoreFuture {
+        let body = super::flush::StoredBody::Receipt {
+            delivery_receipt: receipt.clone(),
+        };
+        self.store_body(bind, &body, now)
+    }
+
+    fn store_body(&self, bind: &str, body: &impl serde::Serialize, now: SystemTime) -> StoreFuture {
+        let state = match self.prepare(bind, body, now) {
             Ok((request, reply)) => match self.requests.try_send(request) {
                 Ok(()) => FutureState::Waiting(reply),
                 Err(TrySendError::Full(request)) => FutureState::Queueing {
@@ -237,7 +265,7 @@ impl CacheWriter {
     fn prepare(
         &self,
         bind: &str,
-        message: &InsertMessage,
+        message: &impl serde::Serialize,
         now: SystemTime,
     ) -> Result<(StoreRequest, oneshot::Receiver<StoreResult>), CacheError> {
         let (counter, id) = self.cache.allocate()?;

@@ -55,8 +55,11 @@ impl ClientConnection {
                 let ctx = Rc::clone(&self.ctx);
                 let mailbox = self.mailbox.sender();
                 let name = self.bind.config.name.clone();
+                let cache_enabled = self.bind.config.cache_enabled;
                 self.ctx.spawn_core_call(async move {
-                    let status = match ctx.core.insert_message(message).await {
+                    let inserted =
+                        super::cache_flow::insert_or_cache(&ctx, &name, cache_enabled, message);
+                    let status = match inserted.await {
                         Ok(_) => CommandStatus::ESME_ROK,
                         Err(error) => {
                             log::warn!("{name}: MO not taken by the core: {error}");
@@ -125,6 +128,7 @@ impl ClientConnection {
             None => {
                 let post = receipt.unmatched(&self.bind_context());
                 let smsc_name = self.ctx.shared.config.smsc_name.clone();
+                let cache_enabled = self.bind.config.cache_enabled;
                 self.ctx.spawn_core_call(async move {
                     // After a restart or reconnect only the durable map knows the id.
                     let durable = match &ctx.receipts {
@@ -141,7 +145,14 @@ impl ClientConnection {
                             let update = receipt_update(&receipt, core.part, core.parts, &context);
                             ctx.core.put_delivery_status(&core.core_id, update).await
                         }
-                        None => ctx.core.post_delivery_receipt(post).await.map(|_| ()),
+                        None => super::cache_flow::post_receipt_or_cache(
+                            &ctx,
+                            &name,
+                            cache_enabled,
+                            post,
+                        )
+                        .await
+                        .map(|_| ()),
                     };
                     let status = match outcome {
                         Ok(()) => CommandStatus::ESME_ROK,

@@ -20,6 +20,10 @@
 //!   `tps_limit` -> ESME_RTHROTTLED (0x58); otherwise inserted into the core and answered with
 //!   the core's id. Core unreachable/5xx/timeout -> ESME_RMSGQFUL (0x14, temporary); core 4xx
 //!   -> ESME_RSUBMITFAIL (0x45). A PDU that cannot be translated gets the translator's status.
+//! - Store-and-forward ([`Caches`], `cache_flow`, [`cache_flush`]): on a bind with
+//!   `cache_enabled`, a temporary core failure stores the partner's submit (or the carrier's
+//!   MO / unmatched receipt) in the shard's cache and answers ESME_ROK (a local id) after the
+//!   group commit's fsync; the shard's flush thread delivers it later.
 //! - Valid operations a stateless frontend cannot carry out get the failure status SMPP 3.4
 //!   defines for that operation, never ESME_RINVCMDID: query_sm -> ESME_RQUERYFAIL (0x67),
 //!   cancel_sm -> ESME_RCANCELFAIL (0x11), replace_sm -> ESME_RREPLACEFAIL (0x13).
@@ -48,6 +52,9 @@
 //!   inserts in flight), wait for the core calls already made, up to [`SHUTDOWN_GRACE`] each.
 
 mod auth;
+mod cache_flow;
+pub mod cache_flush;
+mod caches;
 mod carrier;
 mod client;
 mod context;
@@ -68,6 +75,9 @@ mod server;
 mod shared;
 
 pub use auth::{address_allowed, authenticate, config_bind_type, session_bind_type, Refusal};
+pub use caches::{
+    cache_settings, configure_binds, CacheOpenError, Caches, ShardCache, CORE_DOWN_HOLD,
+};
 pub use heartbeat::CoreHealth;
 pub use runtime::{
     prepare_memlock, start, Running, RuntimeError, RuntimeOptions, IO_MEMORY_PER_SHARD,

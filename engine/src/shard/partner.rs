@@ -84,8 +84,10 @@ impl ServerConnection {
         self.pending_inserts += 1;
         let ctx = Rc::clone(&self.ctx);
         let mailbox = self.mailbox.sender();
+        let (name, cache_enabled) = (bind.config.name.clone(), bind.config.cache_enabled);
         self.ctx.spawn_core_call(async move {
-            let result = ctx.core.insert_message(message).await;
+            let result =
+                super::cache_flow::insert_or_cache(&ctx, &name, cache_enabled, message).await;
             // A closed connection drops the answer: the partner never got an ack, so it retries.
             let _ = mailbox.send(Command::Inserted {
                 seq,

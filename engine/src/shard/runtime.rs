@@ -51,6 +51,9 @@ pub enum RuntimeError {
         /// What went wrong.
         reason: String,
     },
+    /// The message cache could not be opened (the text names `cache_dir`).
+    #[error("{0}")]
+    Cache(String),
     /// A shard thread ended abnormally.
     #[error("shard thread failed: {0}")]
     ShardFailed(String),
@@ -136,7 +139,9 @@ impl Running {
         let Some(handles) = self.handles.take() else {
             return Ok(());
         };
-        join(handles)
+        let joined = join(handles);
+        self.shared.caches.close();
+        joined
     }
 }
 
@@ -145,6 +150,7 @@ impl Drop for Running {
         if let Some(handles) = self.handles.take() {
             self.shared.request_stop();
             let _ = join(handles);
+            self.shared.caches.close();
         }
     }
 }
@@ -168,6 +174,10 @@ fn join(handles: PoolThreadHandles<Result<(), String>>) -> Result<(), RuntimeErr
 pub fn start(shared: Arc<Shared>, options: RuntimeOptions) -> Result<Running, RuntimeError> {
     let shards = options.shards.max(1);
     prepare_memlock(shards)?;
+    shared
+        .caches
+        .open(&shared.config, shards, &shared.core)
+        .map_err(|error| RuntimeError::Cache(error.to_string()))?;
     let cpus = std::thread::available_parallelism().map_or(1, usize::from);
     let placement = if options.pin && shards <= cpus {
         PoolPlacement::MaxSpread(shards, None)

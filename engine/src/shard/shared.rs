@@ -201,6 +201,8 @@ pub struct Shared {
     pub core: CoreClient,
     /// What the heartbeat's health probes found.
     pub health: super::heartbeat::CoreHealth,
+    /// Every shard's message cache (opened by [`super::start`]).
+    pub caches: super::caches::Caches,
     open_connections: AtomicU32,
     stop: AtomicBool,
 }
@@ -228,6 +230,7 @@ impl Shared {
             listener: ListenerStats::default(),
             core,
             health: super::heartbeat::CoreHealth::default(),
+            caches: super::caches::Caches::default(),
             open_connections: AtomicU32::new(0),
             stop: AtomicBool::new(false),
         }
