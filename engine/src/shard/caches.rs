@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 use core_api::InsertMessage;
-use smpp_config::{CacheStorageType, Config};
+use smpp_config::{CacheStorageType, ClientBind, Config, ServerBind};
 
 use crate::cache::{
     BindCacheSettings, CacheError, CacheSettings, CacheWriter, MessageCache, StorageType,
@@ -159,12 +159,19 @@ pub fn cache_settings(config: &Config) -> CacheSettings {
 
 /// Sets every configured bind's `cache_max_size` and `cache_retry_interval` on `cache`.
 pub fn configure_binds(cache: &MessageCache, config: &Config) {
-    let client = config
-        .binds
+    configure_bind_list(cache, &config.binds, &config.server_binds);
+}
+
+/// Sets the `cache_max_size` and `cache_retry_interval` of each of these binds on `cache`.
+pub(crate) fn configure_bind_list(
+    cache: &MessageCache,
+    binds: &[ClientBind],
+    server_binds: &[ServerBind],
+) {
+    let client = binds
         .iter()
         .map(|b| (&b.name, b.cache_max_size, b.cache_retry_interval));
-    let server = config
-        .server_binds
+    let server = server_binds
         .iter()
         .map(|b| (&b.name, b.cache_max_size, b.cache_retry_interval));
     for (name, max_size, retry_interval) in client.chain(server) {

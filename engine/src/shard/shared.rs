@@ -256,6 +256,10 @@ impl Shared {
         let next = Arc::new(guard.next(binds, server_binds, self.shards));
         *guard = Arc::clone(&next);
         drop(guard);
+        // Cache limits (cache_max_size, cache_retry_interval) follow the bind's new settings.
+        for shard in self.caches.all() {
+            super::caches::configure_bind_list(shard.cache(), binds, server_binds);
+        }
         self.bump_generation();
         next
     }
