@@ -53,10 +53,10 @@ pub(crate) fn run(path: &str) -> ExitCode {
     }
 }
 
-/// Installs the gateway's logger: level from `RUST_LOG` or the config, text or JSON lines.
+/// Installs the gateway's logger: level from `RUST_LOG` or the config, text or JSON lines,
+/// and what it writes also kept for the web UI's Logs page.
 pub(crate) fn install_logger(config: &smpp_config::Config) {
-    let filter = engine::logger::filter_from_env(engine::logger::level_filter(config.log_level));
-    engine::logger::init(filter, engine::logger::format_of(config.log_format));
+    crate::gateway::install_logger(config);
 }
 
 /// A flag raised by SIGTERM or SIGINT; `None` (after logging why) if the handlers cannot be

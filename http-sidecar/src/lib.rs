@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod admin;
+mod engine_queue;
 mod engine_view;
 pub mod exposition;
 mod http;
@@ -20,6 +21,7 @@ pub mod view;
 pub mod web;
 
 pub use admin::{CacheAdmin, PeerAdmin, QueueView};
+pub use engine_queue::EngineQueue;
 pub use engine_view::EngineView;
 pub use exposition::Format;
 pub use server::{Sidecar, SidecarSettings, DEFAULT_METRICS_PORT};
@@ -28,4 +30,4 @@ pub use view::{
     GatewayInfo, GatewayView, ListenerView,
 };
 pub use web::logs::{LogBuffer, LogFilter, LogLine, RingLog};
-pub use web::{WebSettings, WebUi, DEFAULT_WEB_PORT};
+pub use web::{Backends, WebSettings, WebUi, DEFAULT_WEB_PORT};
