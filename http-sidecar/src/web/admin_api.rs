@@ -49,7 +49,8 @@ fn limit(query: &str) -> usize {
         .clamp(1, MAX_LIST)
 }
 
-/// Routes `/api/peers/...`, `/api/cache...` and `/api/queue`; false if `path` is none of them.
+/// Routes `/api/peers/...`, `/api/cache...` and `/api/queue`; hands the request back if `path`
+/// is none of them.
 pub(crate) fn route(
     context: &Context,
     request: Request,
@@ -57,7 +58,7 @@ pub(crate) fn route(
     path: &str,
     query: &str,
     body: &[u8],
-) -> Result<(), Request> {
+) -> Option<Request> {
     if path == "/api/peers/schema" && *method == Method::Get {
         reply_json(request, 200, &peers::schema_json(), &[]);
     } else if let Some(rest) = path.strip_prefix("/api/peers/") {
@@ -67,9 +68,9 @@ pub(crate) fn route(
     } else if path == "/api/queue" && *method == Method::Get {
         queue_route(context, request, query);
     } else {
-        return Err(request);
+        return Some(request);
     }
-    Ok(())
+    None
 }
 
 fn peers_route(context: &Context, request: Request, method: &Method, rest: &str, body: &[u8]) {

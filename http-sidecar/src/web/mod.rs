@@ -480,7 +480,7 @@ fn route(
             bind_command(context, request, path);
         }
         _ => {
-            if let Err(request) = admin_api::route(context, request, method, path, query, body) {
+            if let Some(request) = admin_api::route(context, request, method, path, query, body) {
                 let message = format!("no such path: {path}");
                 error(request, 404, &message);
             }
