@@ -203,6 +203,7 @@ struct Ui {
     web: WebUi,
     peers: Arc<FakePeers>,
     cache: Arc<FakeCache>,
+    logs: Arc<LogBuffer>,
 }
 
 fn start_with(backends: impl FnOnce(Arc<FakePeers>, Arc<FakeCache>) -> Backends) -> Ui {
@@ -210,9 +211,17 @@ fn start_with(backends: impl FnOnce(Arc<FakePeers>, Arc<FakeCache>) -> Backends)
     let cache = Arc::new(FakeCache::new());
     let settings = WebSettings::new(SocketAddr::from(([127, 0, 0, 1], 0)), TOKEN);
     let backends = backends(Arc::clone(&peers), Arc::clone(&cache));
-    let web =
-        WebUi::start_with(settings, FakeGateway::new(), backends, LogBuffer::new(10)).unwrap();
-    Ui { web, peers, cache }
+    let logs = LogBuffer::new(10);
+    let gateway = FakeGateway::new();
+    gateway.bind("vodafone_uk").stats.session_bound();
+    gateway.bind("vodafone_uk").stats.add_sent(1234);
+    let web = WebUi::start_with(settings, gateway, backends, Arc::clone(&logs)).unwrap();
+    Ui {
+        web,
+        peers,
+        cache,
+        logs,
+    }
 }
 
 fn start() -> Ui {
@@ -647,4 +656,101 @@ fn tempfile_dir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("omsmpp-web-tls-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// The UI in a real headless Chromium (http-sidecar/tests/web_browser/ui.mjs, playwright-core):
+/// log in, see the binds, add a client peer through the form, visit every page. Screenshots go
+/// to docs/screenshots/. Skipped, saying why, when chromium or playwright-core is missing
+/// (`apt-get install -y chromium`; `npm install --no-save playwright-core` in
+/// http-sidecar/tests/web_browser).
+#[test]
+fn the_ui_works_in_a_headless_browser() {
+    let script_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web_browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    if !std::path::Path::new(&chromium).exists() {
+        eprintln!("SKIPPED: {chromium} not installed (apt-get install -y chromium)");
+        return;
+    }
+    if !script_dir.join("node_modules/playwright-core").exists() {
+        eprintln!(
+            "SKIPPED: playwright-core not installed (cd {} && npm install --no-save playwright-core)",
+            script_dir.display()
+        );
+        return;
+    }
+    let ui = start();
+    let addr = ui.web.local_addr();
+    let bearer = format!("Bearer {TOKEN}");
+    let auth = [("Authorization", bearer.as_str())];
+    let carrier = r#"{"bind_type":"transceiver","host":"smpp.vodafone.co.uk","port":2775,
+        "system_id":"omni","password":"pw"}"#;
+    let partner = r#"{"system_id":"acme","password":"pw","allowed_bind_types":["transceiver"],
+        "ip_whitelist":["192.0.2.0/24"],"source_address_whitelist":["614*"]}"#;
+    assert_eq!(
+        http(
+            addr,
+            "PUT",
+            "/api/peers/client/vodafone_uk",
+            &auth,
+            carrier.as_bytes()
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        http(
+            addr,
+            "PUT",
+            "/api/peers/server/partner_acme",
+            &auth,
+            partner.as_bytes()
+        )
+        .status,
+        200
+    );
+    ui.logs.push(
+        log::Level::Info,
+        "engine::shard",
+        "vodafone_uk: bound as transceiver".to_owned(),
+    );
+    ui.logs.push(
+        log::Level::Warn,
+        "engine::cache",
+        "core unreachable: 3 messages cached".to_owned(),
+    );
+
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let mut child = std::process::Command::new("node")
+        .arg(script_dir.join("ui.mjs"))
+        .arg(format!("http://{addr}"))
+        .arg(TOKEN)
+        .arg(&shots)
+        .env("CHROMIUM", &chromium)
+        .current_dir(&script_dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the browser test took longer than 90 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("OK"),
+        "{stdout}\n{stderr}"
+    );
+    let added = ui.peers.client_peers();
+    let new_peer = added
+        .iter()
+        .find(|b| b.name == "carrier_new")
+        .expect("peer added via the form");
+    assert_eq!((new_peer.port, new_peer.password.expose()), (2775, "pw123"));
 }
