@@ -78,6 +78,8 @@ fn run_demo(load: &DemoLoad) -> Result<(), String> {
     let cache_dir =
         std::env::temp_dir().join(format!("omnimessage-smpp-demo-{}", std::process::id()));
     config.cache_dir = cache_dir.clone();
+    // The demo has no operator credentials to offer: its web UI stays off.
+    config.web.enabled = false;
     install_logger(&config);
     let stop = stop_on_signals().ok_or("cannot install the signal handlers")?;
 

@@ -1,21 +1,43 @@
-//! Starting and stopping a whole gateway in this process: the core API pool, the shards and the
-//! metrics sidecar, in that order, and the reverse on the way down. Shared by the run mode and the
-//! demo.
+//! Starting and stopping a whole gateway in this process: the core API pool, the shards, the
+//! metrics sidecar and the web UI, in that order, and the reverse on the way down. Shared by the
+//! run mode and the demo.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use engine::coreclient::{CoreClientConfig, CorePool};
 use engine::shard::{Running, RuntimeOptions, Shared, SHUTDOWN_GRACE};
 use engine::store::PeerStore;
-use http_sidecar::{EngineAdmin, EngineView, Sidecar, SidecarSettings};
+use http_sidecar::{
+    Backends, EngineAdmin, EngineCacheAdmin, EngineQueue, EngineView, LogBuffer, RingLog, Sidecar,
+    SidecarSettings, WebSettings, WebUi,
+};
 use smpp_config::Config;
+
+/// Log lines kept for the web UI's Logs page.
+const LOG_RING_LINES: usize = 5000;
+
+/// The ring the installed logger fills (set once, by [`install_logger`]).
+static LOG_RING: OnceLock<Arc<LogBuffer>> = OnceLock::new();
+
+/// Installs the process logger (level from `RUST_LOG` or the config, text or JSON lines) with
+/// every line it writes also kept in the ring the Logs page shows.
+pub(crate) fn install_logger(config: &Config) {
+    let filter = engine::logger::filter_from_env(engine::logger::level_filter(config.log_level));
+    let max = filter.max_level();
+    let inner = engine::logger::logger(filter, engine::logger::format_of(config.log_format));
+    let ring = Arc::clone(LOG_RING.get_or_init(|| LogBuffer::new(LOG_RING_LINES)));
+    if log::set_boxed_logger(Box::new(RingLog::new(inner, ring))).is_ok() {
+        log::set_max_level(max);
+    }
+}
 
 /// A running gateway.
 pub(crate) struct Gateway {
     pool: CorePool,
     running: Running,
     sidecar: Option<Sidecar>,
+    web: Option<WebUi>,
     shards: usize,
     /// Where runtime peer changes are kept (`None`: not persisted, as in the demo).
     peer_store: Option<Arc<PeerStore>>,
@@ -53,6 +75,13 @@ impl Gateway {
                 return Err(format!("listen.port: cannot listen on {addr}: {error}"));
             }
         }
+        // Checked before anything starts: a UI without credentials must not come up.
+        let web_settings = if config.web.enabled {
+            Some(WebSettings::from_config(&config.web)?)
+        } else {
+            None
+        };
+        let queue = EngineQueue::from_config(&config);
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
         let shards = config.shards.resolve(cpus);
         let metrics = config.metrics;
@@ -64,9 +93,11 @@ impl Gateway {
                 return Err(format!("cannot start: {error}"));
             }
         };
+        let admin = Arc::new(EngineAdmin::new(Arc::clone(&shared), peer_store.clone()));
+        let cache_admin = Arc::new(EngineCacheAdmin::new(Arc::clone(&shared)));
+        let view = Arc::new(EngineView::new(shared).with_version(env!("CARGO_PKG_VERSION")));
         let sidecar = if metrics.enabled {
-            let view = EngineView::new(shared).with_version(env!("CARGO_PKG_VERSION"));
-            match Sidecar::start(SidecarSettings::from_config(&metrics), Arc::new(view)) {
+            match Sidecar::start(SidecarSettings::from_config(&metrics), view.clone()) {
                 Ok(sidecar) => Some(sidecar),
                 Err(error) => {
                     running.stop();
@@ -81,10 +112,35 @@ impl Gateway {
         } else {
             None
         };
+        let web = match web_settings {
+            Some(settings) => {
+                let addr = settings.addr;
+                let backends = Backends::new()
+                    .with_queue(Arc::new(queue))
+                    .with_control(admin.clone())
+                    .with_peers(admin)
+                    .with_cache(cache_admin);
+                let logs = Arc::clone(LOG_RING.get_or_init(|| LogBuffer::new(LOG_RING_LINES)));
+                match WebUi::start_with(settings, view, backends, logs) {
+                    Ok(web) => Some(web),
+                    Err(error) => {
+                        running.stop();
+                        let _ = running.wait();
+                        pool.shutdown_within(Duration::from_secs(1));
+                        if let Some(sidecar) = sidecar {
+                            sidecar.stop();
+                        }
+                        return Err(format!("web: cannot serve on {addr}: {error}"));
+                    }
+                }
+            }
+            None => None,
+        };
         Ok(Gateway {
             pool,
             running,
             sidecar,
+            web,
             shards,
             peer_store,
         })
@@ -100,12 +156,6 @@ impl Gateway {
         self.running.shared()
     }
 
-    /// Runtime peer management and the operator's commands (for the web UI and admin API).
-    #[allow(dead_code)] // the web UI takes it once it is wired in
-    pub(crate) fn admin(&self) -> EngineAdmin {
-        EngineAdmin::new(Arc::clone(self.shared()), self.peer_store.clone())
-    }
-
     /// The store of runtime peer changes, if they are persisted.
     pub(crate) fn peer_store(&self) -> Option<&Arc<PeerStore>> {
         self.peer_store.as_ref()
@@ -117,6 +167,9 @@ impl Gateway {
         self.running.stop();
         let result = self.running.wait().map_err(|error| error.to_string());
         self.pool.shutdown_within(SHUTDOWN_GRACE);
+        if let Some(web) = self.web {
+            web.stop();
+        }
         if let Some(sidecar) = self.sidecar {
             sidecar.stop();
         }

@@ -96,13 +96,14 @@ fn with_runtime_peers(
     }
     let merged = overrides.apply(&config).map_err(|error| {
         format!(
-            "the runtime peer changes stored in {} do not fit {path}: {error}
-(reset them to the              file with: omnimessage-smpp peers reset --config {path})",
+            "the runtime peer changes stored in {} do not fit {path}: {error} \
+             (reset them to the file with: omnimessage-smpp peers reset --config {path})",
             dir.display()
         )
     })?;
     log::info!(
-        "runtime peer changes from {} override the file: {} client and {} server bind(s)          changed, added or deleted",
+        "runtime peer changes from {} override the file: {} client and {} server bind(s) \
+         changed, added or deleted",
         dir.display(),
         overrides.clients.len(),
         overrides.servers.len()
@@ -143,10 +144,10 @@ pub(crate) fn peers_reset(path: &str) -> ExitCode {
     }
 }
 
-/// Installs the gateway's logger: level from `RUST_LOG` or the config, text or JSON lines.
+/// Installs the gateway's logger: level from `RUST_LOG` or the config, text or JSON lines,
+/// and what it writes also kept for the web UI's Logs page.
 pub(crate) fn install_logger(config: &smpp_config::Config) {
-    let filter = engine::logger::filter_from_env(engine::logger::level_filter(config.log_level));
-    engine::logger::init(filter, engine::logger::format_of(config.log_format));
+    crate::gateway::install_logger(config);
 }
 
 /// A flag raised by SIGTERM or SIGINT; `None` (after logging why) if the handlers cannot be

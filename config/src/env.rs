@@ -5,6 +5,7 @@
 use crate::checker::{table_path, Checker};
 use crate::error::Problem;
 use crate::keys::{KeyDoc, Section, ValueKind, KEYS};
+use crate::secret::Secret;
 use crate::spec::{ConfigSpec, ShardsSpec};
 
 /// A value read from the environment, typed after the key's kind.
@@ -157,6 +158,7 @@ fn assign(spec: &mut ConfigSpec, key: &KeyDoc, value: EnvValue) -> bool {
                 "port" => web.port = value.int(),
                 "tls_cert" => web.tls_cert = value.text(),
                 "tls_key" => web.tls_key = value.text(),
+                "admin_token" => web.admin_token = value.text().map(Secret::new),
                 _ => return false,
             }
         }

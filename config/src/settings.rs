@@ -1,11 +1,12 @@
 //! The typed configuration and the checks that span the whole file.
 
 use crate::binds::{build_client_bind, build_server_bind, ClientBind, ServerBind};
-use crate::checker::{valid_name, Checker, Scope};
+use crate::checker::{printable_ascii, valid_name, Checker, Scope};
 use crate::error::{ConfigError, WarningKind};
 use crate::keys::{global, listen, metrics, web, KeyDoc, Section};
 use crate::net::ApiBaseUrl;
 use crate::rules::{check_ports, check_unique_names, check_unique_system_ids};
+use crate::secret::Secret;
 use crate::spec::{ConfigSpec, ShardsSpec};
 use crate::Loaded;
 use std::collections::HashMap;
@@ -158,6 +159,9 @@ pub struct Web {
     pub port: u16,
     /// HTTPS files; `None` serves plain HTTP.
     pub tls: Option<TlsFiles>,
+    /// The operators' token (login and `Authorization: Bearer`); the UI refuses to start
+    /// without one.
+    pub admin_token: Option<Secret>,
 }
 
 impl Web {
@@ -514,10 +518,29 @@ fn build_web(checker: &mut Checker, spec: &ConfigSpec) -> Web {
              tls_cert and tls_key",
         );
     }
+    let admin_token = web_spec.admin_token.clone();
+    if let Some(token) = &admin_token {
+        let (low, high) = web::ADMIN_TOKEN.range.unwrap_or((16, 256));
+        let length = i64::try_from(token.char_count()).unwrap_or(i64::MAX);
+        if length < low || length > high {
+            checker.problem(
+                table,
+                &web::ADMIN_TOKEN,
+                format!("must be {low} to {high} characters long (e.g. `openssl rand -hex 32`)"),
+            );
+        } else if !printable_ascii(token.expose()) || token.expose().contains(' ') {
+            checker.problem(
+                table,
+                &web::ADMIN_TOKEN,
+                "must be printable ASCII without spaces (it travels in an HTTP header)",
+            );
+        }
+    }
     Web {
         enabled,
         host: ip(checker, &web::HOST, web_spec.host.as_deref()),
         port: checker.uint(table, &web::PORT, web_spec.port),
         tls,
+        admin_token,
     }
 }

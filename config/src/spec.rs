@@ -132,6 +132,7 @@ pub struct WebSpec {
     pub port: Option<i64>,
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
+    pub admin_token: Option<Secret>,
 }
 
 /// `shards` as written: a string (only `"auto"` is valid) or an integer.

@@ -144,6 +144,12 @@ pub fn filter_from_env(configured: LevelFilter) -> Filter {
     Filter::parse(&spec, configured)
 }
 
+/// The logger [`init`] installs, for a caller that wraps it before installing it itself (the
+/// web UI keeps what it writes in a ring).
+pub fn logger(filter: Filter, format: Format) -> impl Log {
+    Logger { filter, format }
+}
+
 /// Installs the logger for the whole process; a second call keeps the first logger and
 /// returns false.
 pub fn init(filter: Filter, format: Format) -> bool {

@@ -12,6 +12,7 @@
 pub mod admin;
 mod engine_admin;
 mod engine_cache;
+mod engine_queue;
 mod engine_view;
 pub mod exposition;
 mod http;
@@ -24,6 +25,7 @@ pub mod web;
 pub use admin::{CacheAdmin, PeerAdmin, QueueView};
 pub use engine_admin::EngineAdmin;
 pub use engine_cache::EngineCacheAdmin;
+pub use engine_queue::EngineQueue;
 pub use engine_view::EngineView;
 pub use exposition::Format;
 pub use server::{Sidecar, SidecarSettings, DEFAULT_METRICS_PORT};
@@ -32,4 +34,4 @@ pub use view::{
     GatewayInfo, GatewayView, ListenerView,
 };
 pub use web::logs::{LogBuffer, LogFilter, LogLine, RingLog};
-pub use web::{WebSettings, WebUi, DEFAULT_WEB_PORT};
+pub use web::{Backends, WebSettings, WebUi, DEFAULT_WEB_PORT};

@@ -133,7 +133,14 @@ fn pages_need_a_login_and_the_token_gets_a_session() {
         http(addr, "GET", "/api/status", &[("Cookie", &cookie)], b"").status,
         401
     );
-    assert_eq!(http(addr, "DELETE", "/", &[], b"").status, 405);
+    assert_eq!(http(addr, "PATCH", "/", &[], b"").status, 405);
+    // A mutating call without credentials is refused before anything else looks at it.
+    let anonymous = http(addr, "DELETE", "/api/peers/client/x", &[], b"");
+    assert_eq!(anonymous.status, 401);
+    assert!(anonymous.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("log in"));
     assert_eq!(
         http(addr, "GET", "/api/nope", &[("Cookie", &cookie)], b"").status,
         401
@@ -314,7 +321,14 @@ fn logs_are_listed_filtered_streamed_and_cleared() {
 #[test]
 fn page_scripts_parse() {
     let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/assets");
-    for script in ["status.js", "logs.js"] {
+    for script in [
+        "common.js",
+        "status.js",
+        "logs.js",
+        "peers.js",
+        "queue.js",
+        "cache.js",
+    ] {
         let Ok(output) = std::process::Command::new("node")
             .arg("--check")
             .arg(assets.join(script))

@@ -311,6 +311,7 @@ pub static KEYS: &[&KeyDoc] = &[
     &web::PORT,
     &web::TLS_CERT,
     &web::TLS_KEY,
+    &web::ADMIN_TOKEN,
 ];
 
 /// The markdown table of one section, as docs/CONFIGURATION.md shows it.

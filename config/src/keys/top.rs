@@ -318,4 +318,15 @@ pub mod web {
         "PEM private key for HTTPS; set together with `tls_cert`.",
     )
     .env(&["OMNIMESSAGE_SMPP_WEB_TLS_KEY"]);
+    /// `web.admin_token`.
+    pub const ADMIN_TOKEN: KeyDoc = KeyDoc::new(
+        Web,
+        "admin_token",
+        K::Secret,
+        D::Unset,
+        "Token operators log in to the web UI with and scripts send as `Authorization: Bearer` \
+         (at least 16 characters, e.g. `openssl rand -hex 32`); required when `enabled`.",
+    )
+    .range(16, 256)
+    .env(&["OMNIMESSAGE_SMPP_WEB_ADMIN_TOKEN"]);
 }

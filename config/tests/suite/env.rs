@@ -188,10 +188,8 @@ fn invalid_value(kind: ValueKind, name: &str) -> &'static str {
         ValueKind::Path if name == "cache_dir" => "relative/dir",
         ValueKind::Path => "/only/one/of/the/pair.pem",
         ValueKind::String => "not a name!",
-        ValueKind::Boolean
-        | ValueKind::Secret
-        | ValueKind::ChoiceList(_)
-        | ValueKind::StringList => "",
+        ValueKind::Secret => "too-short",
+        ValueKind::Boolean | ValueKind::ChoiceList(_) | ValueKind::StringList => "",
     }
 }
 

@@ -452,3 +452,28 @@ fn client_password_longer_than_smpp_allows_is_warned() {
     let loaded = load(&format!("{MINIMAL}{short}"));
     assert!(!warning_kinds(&loaded).contains(&WarningKind::LongSmppPassword));
 }
+
+#[test]
+fn web_admin_token_is_checked() {
+    let config = load(&with_global(
+        "[web]\nadmin_token = \"0123456789abcdef0123\"",
+    ))
+    .config;
+    let token = config
+        .web
+        .admin_token
+        .as_ref()
+        .map(|t| t.expose().to_owned());
+    assert_eq!(token.as_deref(), Some("0123456789abcdef0123"));
+    assert!(!format!("{:?}", config.web).contains("0123456789abcdef"));
+    assert_problem(
+        &with_global("[web]\nadmin_token = \"short\""),
+        "web.admin_token",
+        "16 to 256 characters",
+    );
+    assert_problem(
+        &with_global("[web]\nadmin_token = \"has a space in the token\""),
+        "web.admin_token",
+        "without spaces",
+    );
+}

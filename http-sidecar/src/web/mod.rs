@@ -1,11 +1,17 @@
 //! The operator web UI on its own port (`[web]`, default 0.0.0.0:8087): a login form, the Live
-//! Status page (auto-refreshed from `/api/status`, Reconnect/Disconnect buttons) and the Logs
-//! page (live stream from the in-memory ring). Pages are plain HTML/CSS/JS compiled into the
-//! binary. Everything but the login form and the static files needs the admin token.
+//! Status page (auto-refreshed from `/api/status`, Reconnect/Disconnect buttons), Client and
+//! Server Peers, Queue, Cache and Logs (live stream from the in-memory ring), over the JSON
+//! admin API of docs/ADMIN-API.md. Pages are plain HTML/CSS/JS compiled into the binary.
+//! Everything but the login form and the static files needs the admin token; HTTPS when
+//! certificate files are configured.
 
+mod admin_api;
+mod assets;
 mod auth;
 pub mod logs;
+mod peers;
 mod sse;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,16 +25,12 @@ use tiny_http::{Method, Request, Server};
 use self::auth::{Caller, Sessions, SESSION_COOKIE, SESSION_TTL_MS};
 use self::logs::{LogBuffer, LogFilter};
 use self::sse::StreamSlots;
+use crate::admin::{CacheAdmin, PeerAdmin, QueueView};
 use crate::http::{bound_addr, form_value, listen, percent_decode, read_body, reply, reply_json};
 use crate::status::{status_json, RateMeter};
 use crate::view::{GatewayControl, GatewayView};
 
 const LOGIN_HTML: &str = include_str!("assets/login.html");
-const STATUS_HTML: &str = include_str!("assets/status.html");
-const LOGS_HTML: &str = include_str!("assets/logs.html");
-const APP_CSS: &str = include_str!("assets/app.css");
-const STATUS_JS: &str = include_str!("assets/status.js");
-const LOGS_JS: &str = include_str!("assets/logs.js");
 
 /// Default port of the web UI.
 pub const DEFAULT_WEB_PORT: u16 = 8087;
@@ -46,7 +48,7 @@ const PAGE_HEADERS: [(&str, &str); 4] = [
 ];
 
 /// Where and how the web UI serves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct WebSettings {
     /// Address to listen on (`[web]` host and port).
     pub addr: SocketAddr,
@@ -58,6 +60,64 @@ pub struct WebSettings {
     pub max_request_body: usize,
     /// Most log streams open at once.
     pub max_log_streams: usize,
+    /// Certificate chain and key (PEM) for HTTPS; `None` serves plain HTTP.
+    pub tls: Option<smpp_config::TlsFiles>,
+}
+
+impl std::fmt::Debug for WebSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSettings")
+            .field("addr", &self.addr)
+            .field("admin_token", &"***")
+            .field("threads", &self.threads)
+            .field("tls", &self.tls)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the pages beyond Live Status and Logs talk to; each is optional, and a page whose
+/// backend is absent says so.
+#[derive(Clone, Default)]
+pub struct Backends {
+    /// Reconnect and Disconnect.
+    pub control: Option<Arc<dyn GatewayControl>>,
+    /// Client and Server Peers.
+    pub peers: Option<Arc<dyn PeerAdmin>>,
+    /// Cache.
+    pub cache: Option<Arc<dyn CacheAdmin>>,
+    /// Queue.
+    pub queue: Option<Arc<dyn QueueView>>,
+}
+
+impl Backends {
+    /// No backend: Live Status and Logs only.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// With the Reconnect/Disconnect commands.
+    pub fn with_control(mut self, control: Arc<dyn GatewayControl>) -> Self {
+        self.control = Some(control);
+        self
+    }
+
+    /// With runtime peer management.
+    pub fn with_peers(mut self, peers: Arc<dyn PeerAdmin>) -> Self {
+        self.peers = Some(peers);
+        self
+    }
+
+    /// With the cache operations.
+    pub fn with_cache(mut self, cache: Arc<dyn CacheAdmin>) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// With the core's queue view.
+    pub fn with_queue(mut self, queue: Arc<dyn QueueView>) -> Self {
+        self.queue = Some(queue);
+        self
+    }
 }
 
 impl WebSettings {
@@ -67,20 +127,34 @@ impl WebSettings {
             addr,
             admin_token: admin_token.into(),
             threads: 2,
-            max_request_body: 16 * 1024,
+            max_request_body: 64 * 1024,
             max_log_streams: 8,
+            tls: None,
         }
     }
 
-    /// Settings for the configuration's `[web]` table.
-    pub fn from_config(web: &smpp_config::Web, admin_token: impl Into<String>) -> Self {
-        Self::new(web.socket_addr(), admin_token)
+    /// Settings for the configuration's `[web]` table; an error names `web.admin_token` when
+    /// the table has none.
+    pub fn from_config(web: &smpp_config::Web) -> Result<Self, String> {
+        let token = web
+            .admin_token
+            .as_ref()
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| {
+                "web.admin_token: is not set, and the web UI (web.enabled = true) needs it to \
+                 authenticate operators; set it (or OMNIMESSAGE_SMPP_WEB_ADMIN_TOKEN), e.g. to the \
+                 output of `openssl rand -hex 32`, or set web.enabled = false"
+                    .to_owned()
+            })?;
+        let mut settings = Self::new(web.socket_addr(), token.expose());
+        settings.tls = web.tls.clone();
+        Ok(settings)
     }
 }
 
 struct Context {
     view: Arc<dyn GatewayView>,
-    control: Option<Arc<dyn GatewayControl>>,
+    backends: Backends,
     logs: Arc<LogBuffer>,
     sessions: Sessions,
     rates: RateMeter,
@@ -92,6 +166,7 @@ struct Context {
 /// The running web UI.
 pub struct WebUi {
     addr: SocketAddr,
+    https: bool,
     stop: Arc<AtomicBool>,
     logs: Arc<LogBuffer>,
     workers: Vec<JoinHandle<()>>,
@@ -104,14 +179,27 @@ impl std::fmt::Debug for WebUi {
 }
 
 impl WebUi {
-    /// Serves the UI over `view` and `control`, with the Logs page reading `logs`.
-    ///
-    /// Refuses to start without an admin token. The UI speaks plain HTTP: put it behind a TLS
-    /// proxy or keep the port internal (a warning is logged).
+    /// Serves the UI over `view` and `control` (Live Status and Logs only); see
+    /// [`WebUi::start_with`].
     pub fn start(
         settings: WebSettings,
         view: Arc<dyn GatewayView>,
         control: Option<Arc<dyn GatewayControl>>,
+        logs: Arc<LogBuffer>,
+    ) -> std::io::Result<WebUi> {
+        let mut backends = Backends::new();
+        backends.control = control;
+        Self::start_with(settings, view, backends, logs)
+    }
+
+    /// Serves the UI over `view` and `backends`, with the Logs page reading `logs`.
+    ///
+    /// Refuses to start without an admin token. With `settings.tls` the port speaks HTTPS only;
+    /// without, plain HTTP (a warning is logged: keep the port internal or put TLS in front).
+    pub fn start_with(
+        settings: WebSettings,
+        view: Arc<dyn GatewayView>,
+        backends: Backends,
         logs: Arc<LogBuffer>,
     ) -> std::io::Result<WebUi> {
         if settings.admin_token.trim().is_empty() {
@@ -120,12 +208,27 @@ impl WebUi {
                 "web.admin_token is empty: the web UI needs it to authenticate operators",
             ));
         }
-        let server = Arc::new(listen(settings.addr)?);
-        let addr = bound_addr(&server)?;
         let stop = Arc::new(AtomicBool::new(false));
+        // With TLS, tiny_http serves on a loopback port only the terminator reaches.
+        let (server, addr, terminator) = match &settings.tls {
+            Some(files) => {
+                let acceptor = tls::Terminator::load(files)?;
+                let inner = Arc::new(listen(SocketAddr::from(([127, 0, 0, 1], 0)))?);
+                let inner_addr = bound_addr(&inner)?;
+                let (addr, handle) =
+                    acceptor.spawn(settings.addr, inner_addr, Arc::clone(&stop))?;
+                (inner, addr, Some(handle))
+            }
+            None => {
+                let server = Arc::new(listen(settings.addr)?);
+                let addr = bound_addr(&server)?;
+                (server, addr, None)
+            }
+        };
+        let https = terminator.is_some();
         let context = Arc::new(Context {
             view,
-            control,
+            backends,
             logs: Arc::clone(&logs),
             sessions: Sessions::default(),
             rates: RateMeter::default(),
@@ -133,7 +236,7 @@ impl WebUi {
             settings,
             stop: Arc::clone(&stop),
         });
-        let mut workers = Vec::new();
+        let mut workers: Vec<JoinHandle<()>> = terminator.into_iter().collect();
         for index in 0..context.settings.threads.max(1) {
             let (server, context) = (Arc::clone(&server), Arc::clone(&context));
             workers.push(
@@ -142,9 +245,17 @@ impl WebUi {
                     .spawn(move || serve(&server, &context))?,
             );
         }
-        log::warn!("web UI on plain http://{addr}/: keep the port internal or put TLS in front");
+        if https {
+            log::info!("web UI on https://{addr}/");
+        } else {
+            log::warn!(
+                "web UI on plain http://{addr}/: set web.tls_cert and web.tls_key, keep the port \
+                 internal or put TLS in front"
+            );
+        }
         Ok(WebUi {
             addr,
+            https,
             stop,
             logs,
             workers,
@@ -154,6 +265,11 @@ impl WebUi {
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Whether the port speaks HTTPS.
+    pub fn is_https(&self) -> bool {
+        self.https
     }
 
     /// Stops the workers and the log streams.
@@ -207,9 +323,17 @@ fn error(request: Request, status: u16, message: &str) {
 
 fn handle(context: &Arc<Context>, mut request: Request) {
     let method = request.method().clone();
-    if !matches!(method, Method::Get | Method::Head | Method::Post) {
+    if !matches!(
+        method,
+        Method::Get | Method::Head | Method::Post | Method::Put | Method::Delete
+    ) {
         let body = json!({ "error": format!("method {method} not allowed") });
-        return reply_json(request, 405, &body, &[("Allow", "GET, HEAD, POST")]);
+        return reply_json(
+            request,
+            405,
+            &body,
+            &[("Allow", "GET, HEAD, POST, PUT, DELETE")],
+        );
     }
     let Some(body) = read_body(&mut request, context.settings.max_request_body) else {
         let limit = context.settings.max_request_body;
@@ -223,23 +347,28 @@ fn handle(context: &Arc<Context>, mut request: Request) {
     };
     let url = request.url().to_owned();
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-    let post = method == Method::Post;
+    let mutating = !matches!(method, Method::Get | Method::Head);
 
     // Open to everyone: the login form and the static files.
-    match (post, path) {
-        (false, "/login") => return page(request, &LOGIN_HTML.replace("{{error}}", "")),
-        (true, "/login") => return login(context, request, &body),
-        (true, "/logout") => {
+    match (&method, path) {
+        (Method::Get | Method::Head, "/login") => {
+            return page(request, &LOGIN_HTML.replace("{{error}}", ""))
+        }
+        (Method::Post, "/login") => return login(context, request, &body),
+        (Method::Post, "/logout") => {
             context.sessions.close(&request);
             let expired =
                 format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
             return redirect(request, "/login", Some(&expired));
         }
-        (false, "/static/app.css") => {
-            return reply(request, 200, "text/css; charset=utf-8", APP_CSS.into(), &[]);
+        (Method::Get | Method::Head, _) if path.starts_with("/static/") => {
+            return match assets::static_file(path) {
+                Some((content_type, body)) => {
+                    reply(request, 200, content_type, body.as_bytes().to_vec(), &[])
+                }
+                None => error(request, 404, &format!("no such file: {path}")),
+            };
         }
-        (false, "/static/status.js") => return javascript(request, STATUS_JS),
-        (false, "/static/logs.js") => return javascript(request, LOGS_JS),
         _ => {}
     }
 
@@ -247,7 +376,7 @@ fn handle(context: &Arc<Context>, mut request: Request) {
         .sessions
         .caller(&request, &context.settings.admin_token)
     else {
-        return if path.starts_with("/api/") {
+        return if path.starts_with("/api/") || mutating {
             error(
                 request,
                 401,
@@ -257,15 +386,10 @@ fn handle(context: &Arc<Context>, mut request: Request) {
             redirect(request, "/login", None)
         };
     };
-    if post && !caller.may_mutate(&request) {
+    if mutating && !caller.may_mutate(&request) {
         return error(request, 403, "missing or wrong X-CSRF-Token");
     }
-    route(context, request, &caller, post, path, query);
-}
-
-fn javascript(request: Request, source: &str) {
-    let content_type = "text/javascript; charset=utf-8";
-    reply(request, 200, content_type, source.as_bytes().to_vec(), &[]);
+    route(context, request, &caller, &method, path, query, &body);
 }
 
 fn login(context: &Context, request: Request, body: &[u8]) {
@@ -279,8 +403,13 @@ fn login(context: &Context, request: Request, body: &[u8]) {
     match context.sessions.open() {
         Ok(id) => {
             let max_age = SESSION_TTL_MS / 1000;
+            let secure = if context.settings.tls.is_some() {
+                "; Secure"
+            } else {
+                ""
+            };
             let cookie = format!(
-                "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}"
+                "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
             );
             redirect(request, "/", Some(&cookie));
         }
@@ -295,21 +424,26 @@ fn route(
     context: &Arc<Context>,
     request: Request,
     caller: &Caller,
-    post: bool,
+    method: &Method,
     path: &str,
     query: &str,
+    body: &[u8],
 ) {
-    match (post, path) {
-        (false, "/") => page(request, STATUS_HTML),
-        (false, "/logs") => page(request, LOGS_HTML),
-        (false, "/api/session") => {
+    let get = matches!(method, Method::Get | Method::Head);
+    if get {
+        if let Some(html) = assets::page(path) {
+            return page(request, &html);
+        }
+    }
+    match (get, method, path) {
+        (true, _, "/api/session") => {
             reply_json(request, 200, &json!({ "csrf_token": caller.csrf() }), &[]);
         }
-        (false, "/api/status") => {
+        (true, _, "/api/status") => {
             let body = status_json(&*context.view, &context.rates);
             reply_json(request, 200, &body, &[]);
         }
-        (false, "/api/logs") => {
+        (true, _, "/api/logs") => {
             let filter = log_filter(query);
             let limit = form_value(query, "limit")
                 .and_then(|n| n.parse().ok())
@@ -323,7 +457,7 @@ fn route(
                 .collect();
             reply_json(request, 200, &json!({ "lines": lines }), &[]);
         }
-        (false, "/api/logs/stream") => {
+        (true, _, "/api/logs/stream") => {
             let last_seen = crate::http::request_header(&request, "Last-Event-ID")
                 .and_then(|id| id.trim().parse().ok());
             let spawned = sse::spawn(
@@ -338,14 +472,18 @@ fn route(
                 log::error!("web UI: cannot start a log stream: {failure}");
             }
         }
-        (true, "/api/logs/clear") => {
+        (false, Method::Post, "/api/logs/clear") => {
             context.logs.clear();
             reply_json(request, 200, &json!({ "cleared": true }), &[]);
         }
-        (true, _) if path.starts_with("/api/binds/") => bind_command(context, request, path),
+        (false, Method::Post, _) if path.starts_with("/api/binds/") => {
+            bind_command(context, request, path);
+        }
         _ => {
-            let message = format!("no such path: {path}");
-            error(request, 404, &message);
+            if let Some(request) = admin_api::route(context, request, method, path, query, body) {
+                let message = format!("no such path: {path}");
+                error(request, 404, &message);
+            }
         }
     }
 }
@@ -360,46 +498,27 @@ fn log_filter(query: &str) -> LogFilter {
 /// `POST /api/binds/<name>/reconnect|disconnect`.
 fn bind_command(context: &Context, request: Request, path: &str) {
     let rest = path.trim_start_matches("/api/binds/");
+    let usage = "use /api/binds/<name>/reconnect or /disconnect";
     let Some((name, command)) = rest.rsplit_once('/') else {
-        return error(
-            request,
-            404,
-            "use /api/binds/<name>/reconnect or /disconnect",
-        );
+        return error(request, 404, usage);
     };
     let name = percent_decode(name, false);
-    let Some(control) = &context.control else {
-        return error(request, 501, "this gateway does not take commands yet");
+    let Some(control) = &context.backends.control else {
+        return error(request, 503, "this gateway does not take bind commands");
     };
     let outcome = match command {
         "reconnect" => control.reconnect(&name),
         "disconnect" => control.disconnect(&name),
-        _ => {
-            return error(
-                request,
-                404,
-                "use /api/binds/<name>/reconnect or /disconnect",
-            )
-        }
+        _ => return error(request, 404, usage),
     };
     match outcome {
         Ok(()) => {
             log::info!("web UI: {command} {name}");
-            reply_json(
-                request,
-                200,
-                &json!({ "bind": name, "command": command, "ok": true }),
-                &[],
-            );
+            let body = json!({ "bind": name, "command": command, "ok": true });
+            reply_json(request, 200, &body, &[]);
         }
         Err(failure) => {
-            let status = match failure {
-                crate::view::ControlError::UnknownBind(_)
-                | crate::view::ControlError::NotFound(_) => 404,
-                crate::view::ControlError::Invalid(_) => 400,
-                crate::view::ControlError::NotApplicable(_) => 409,
-                crate::view::ControlError::Unavailable(_) => 503,
-            };
+            let status = admin_api::control_status(&failure);
             error(request, status, &failure.to_string());
         }
     }
