@@ -11,11 +11,18 @@ use engine::proto::{DecodeError, Decoder, Pdu};
 /// before the next is decoded, as a session that has acted on it would.
 pub fn decode_burst(decoder: &Decoder, rx: &mut BytesMut) -> Result<usize, DecodeError> {
     let mut count = 0;
-    while let Some(pdu) = decoder.decode(rx)? {
-        black_box(&pdu);
-        count += 1;
+    // One `match` on the result, as the session's input loop (`Connection::handle_input`)
+    // does; the peers' adapters have the same shape.
+    loop {
+        match decoder.decode(rx) {
+            Ok(Some(pdu)) => {
+                black_box(&pdu);
+                count += 1;
+            }
+            Ok(None) => return Ok(count),
+            Err(err) => return Err(err),
+        }
     }
-    Ok(count)
 }
 
 /// Encodes already-built PDUs into `tx`, which is cleared first and keeps its capacity.
@@ -35,9 +42,14 @@ pub fn relay_burst(
 ) -> Result<usize, DecodeError> {
     tx.clear();
     let mut count = 0;
-    while let Some(pdu) = decoder.decode(rx)? {
-        pdu.encode(tx);
-        count += 1;
+    loop {
+        match decoder.decode(rx) {
+            Ok(Some(pdu)) => {
+                pdu.encode(tx);
+                count += 1;
+            }
+            Ok(None) => return Ok(count),
+            Err(err) => return Err(err),
+        }
     }
-    Ok(count)
 }

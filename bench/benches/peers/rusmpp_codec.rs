@@ -23,11 +23,17 @@ pub(crate) fn decode_burst(
     rx: &mut BytesMut,
 ) -> Result<usize, PeerError> {
     let mut count = 0;
-    while let Some(command) = codec.decode(rx)? {
-        black_box(&command);
-        count += 1;
+    // `match` rather than `?`, the same shape as our adapter (`bench::ours`).
+    loop {
+        match codec.decode(rx) {
+            Ok(Some(command)) => {
+                black_box(&command);
+                count += 1;
+            }
+            Ok(None) => return Ok(count),
+            Err(err) => return Err(err.into()),
+        }
     }
-    Ok(count)
 }
 
 /// Encodes already-built commands into `tx`, which is cleared first.
@@ -51,11 +57,16 @@ pub(crate) fn relay_burst(
 ) -> Result<usize, PeerError> {
     tx.clear();
     let mut count = 0;
-    while let Some(command) = codec.decode(rx)? {
-        codec.encode(&command, tx)?;
-        count += 1;
+    loop {
+        match codec.decode(rx) {
+            Ok(Some(command)) => {
+                codec.encode(&command, tx)?;
+                count += 1;
+            }
+            Ok(None) => return Ok(count),
+            Err(err) => return Err(err.into()),
+        }
     }
-    Ok(count)
 }
 
 /// rusmpp's value for one of our PDUs, built with its typed API (TLVs as typed values, not
