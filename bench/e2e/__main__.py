@@ -45,6 +45,8 @@ def parse_args(argv):
     p.add_argument("--kannel-messages", type=int, default=100_000,
                    help="the side-by-side workload, pushed through both (default 100000)")
     p.add_argument("--kannel-http-threads", type=int, default=32)
+    p.add_argument("--kannel-runs", type=int, default=None,
+                   help="side-by-side runs (each: ours then Kannel; default --runs)")
     p.add_argument("--keep", action="store_true", help="keep the runs' logs and files")
     p.add_argument("--no-batch", action="store_true",
                    help="core simulator without the batch endpoints (the gateway then makes "
@@ -143,7 +145,7 @@ def main(argv):
                 # engineers put on the box falls on both alike.
                 ours = {"runs": [], "errors": []}
                 theirs = {"runs": [], "errors": []}
-                for i in range(args.runs):
+                for i in range(args.kannel_runs or args.runs):
                     one = run_many("egress-side", 1, lambda _: scenarios.egress_run(
                         env, i, args.kannel_messages, name="egress-side"))
                     ours["runs"] += one["runs"]
