@@ -39,6 +39,8 @@ def parse_args(argv):
     p.add_argument("--bin-dir", default=os.path.join(REPO, "target", "release"))
     p.add_argument("--results", default=os.path.join(REPO, "bench", "results"))
     p.add_argument("--ingest-messages", type=int, default=300_000)
+    p.add_argument("--ingest-sessions", type=int, default=4,
+                   help="partner sessions, each on its own server bind (default 4)")
     p.add_argument("--latency-secs", type=int, default=10,
                    help="length of the 50%%-of-max latency run (default 10)")
     p.add_argument("--egress-messages", type=int, default=1_000_000)
@@ -47,6 +49,8 @@ def parse_args(argv):
     p.add_argument("--kannel-http-threads", type=int, default=32)
     p.add_argument("--kannel-runs", type=int, default=None,
                    help="side-by-side runs (each: ours then Kannel; default --runs)")
+    p.add_argument("--api-threads", type=int, default=None,
+                   help="the gateway's api_pool_threads (default: the gateway's own, 8)")
     p.add_argument("--keep", action="store_true", help="keep the runs' logs and files")
     p.add_argument("--no-batch", action="store_true",
                    help="core simulator without the batch endpoints (the gateway then makes "

@@ -39,7 +39,7 @@ queue_check_frequency = 100
 
 
 def gateway_toml(api_port, listen_port, metrics_port, web_port, cache_dir,
-                 client_binds=(), server_binds=(), max_connections=100):
+                 client_binds=(), server_binds=(), max_connections=100, api_threads=None):
     """The whole file: plain logging at warn, sidecar off, listener on 127.0.0.1."""
     listen = f"""
 [listen]
@@ -52,6 +52,7 @@ api_base_url = "http://127.0.0.1:{api_port}"
 smsc_name = "bench"
 cache_dir = "{cache_dir}"
 log_level = "warn"
+{f"api_pool_threads = {api_threads}" if api_threads else ""}
 {''.join(client_binds)}{''.join(server_binds)}{listen}
 [metrics]
 enabled = false

@@ -83,12 +83,22 @@ def write(out, results_dir):
 
     ing = sc.get("ingest", {}).get("runs", [])
     if ing:
-        md += ["## 1. Ingest (4 partner sessions on 4 server binds, window 64)", "",
-               "| | msg/s | gateway CPU us/msg | peak RSS MiB |", "|---|---|---|---|",
+        n = len(ing[0]["max"]["esme_argv"].split("--system-id ")[1].split()[0].split(","))
+        md += [f"## 1. Ingest ({n} partner sessions, each on its own server bind at tps_limit "
+               "10000, window 64)", "",
+               f"The binds' tps_limit (10000 is the most the configuration accepts) caps ingest "
+               f"at {n * 10000:,} msg/s; submits above it are answered ESME_RTHROTTLED and "
+               "do not count. msg/s = submit_sm answered ESME_ROK per second.", "",
+               "| | msg/s (ESME_ROK) | offered msg/s | throttled | gateway CPU us/msg | "
+               "peak RSS MiB |", "|---|---|---|---|---|---|",
                f"| max rate | {fmt(spread(ing, 'max', 'msgs_per_s'))} | "
+               f"{fmt(spread(ing, 'max', 'offered_per_s'))} | "
+               f"{fmt(spread(ing, 'max', 'throttled'))} | "
                f"{fmt(spread(ing, 'max', 'cpu_us_per_msg'), digits=2)} | "
                f"{fmt(spread(ing, 'max', 'peak_rss_mib'), digits=1)} |",
                f"| 50% of max | {fmt(spread(ing, 'half', 'msgs_per_s'))} | "
+               f"{fmt(spread(ing, 'half', 'offered_per_s'))} | "
+               f"{fmt(spread(ing, 'half', 'throttled'))} | "
                f"{fmt(spread(ing, 'half', 'cpu_us_per_msg'), digits=2)} | |", "",
                "submit_sm -> submit_sm_resp latency (us):", "",
                "| run | p50 | p90 | p99 | p99.9 | max |", "|---|---|---|---|---|---|",
