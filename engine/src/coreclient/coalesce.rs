@@ -11,9 +11,7 @@
 use super::client::Envelope;
 use super::error::CoreError;
 use super::job::{Job, Reply};
-use core_api::{
-    BatchInsertResult, BatchStatusResult, BatchStatusUpdate, InsertMessage, InsertResponse,
-};
+use core_api::{BatchInsertResult, BatchStatusResult, BatchStatusUpdate, InsertResponse};
 
 /// Most single jobs merged into one batch call (bounds the request body and the time one
 /// worker holds the jobs).
@@ -40,25 +38,29 @@ impl BatchKind {
 }
 
 /// Single jobs of one kind gathered for one batch call, with their callers' reply channels.
+/// The first job needs no allocation: most groups under light load stay single.
 pub(crate) struct Gathered {
     kind: BatchKind,
-    envelopes: Vec<Envelope>,
+    first: Envelope,
+    rest: Vec<Envelope>,
 }
 
 impl Gathered {
     /// A group started by `first`, whose kind must be `kind`.
     pub(crate) fn new(kind: BatchKind, first: Envelope) -> Gathered {
-        let mut envelopes = Vec::with_capacity(16);
-        envelopes.push(first);
-        Gathered { kind, envelopes }
+        Gathered {
+            kind,
+            first,
+            rest: Vec::new(),
+        }
     }
 
     /// Takes `envelope` if it is of this group's kind and there is room; hands it back if not.
     // The envelope comes back by value so the caller can run it on its own without a copy.
     #[allow(clippy::result_large_err)]
     pub(crate) fn offer(&mut self, envelope: Envelope) -> Result<(), Envelope> {
-        if self.envelopes.len() < MAX_BATCH && BatchKind::of(&envelope.job) == Some(self.kind) {
-            self.envelopes.push(envelope);
+        if self.has_room() && BatchKind::of(&envelope.job) == Some(self.kind) {
+            self.rest.push(envelope);
             Ok(())
         } else {
             Err(envelope)
@@ -67,68 +69,94 @@ impl Gathered {
 
     /// Whether more jobs fit.
     pub(crate) fn has_room(&self) -> bool {
-        self.envelopes.len() < MAX_BATCH
+        self.len() < MAX_BATCH
     }
 
     /// Jobs gathered.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.envelopes.len()
+        1 + self.rest.len()
     }
 
     /// The lone envelope of a group of one (to run as a plain single call), else the group.
-    pub(crate) fn into_single(mut self) -> Result<Envelope, Gathered> {
-        if self.envelopes.len() == 1 {
-            if let Some(envelope) = self.envelopes.pop() {
-                return Ok(envelope);
-            }
+    // Both sides are moved once per batch; boxing would add the allocation this type avoids.
+    #[allow(clippy::result_large_err)]
+    pub(crate) fn into_single(self) -> Result<Envelope, Gathered> {
+        if self.rest.is_empty() {
+            Ok(self.first)
+        } else {
+            Err(self)
         }
-        Err(self)
     }
 
-    /// The one batch job that carries every gathered job (clones the bodies: the originals stay
-    /// for a fall-back to single calls).
-    pub(crate) fn batch_job(&self) -> Job {
-        match self.kind {
-            BatchKind::Insert => Job::InsertBatch(
-                self.envelopes
-                    .iter()
-                    .filter_map(|e| match &e.job {
-                        Job::InsertMessage(message) => Some(message.clone()),
-                        _ => None,
-                    })
-                    .collect::<Vec<InsertMessage>>(),
-            ),
-            BatchKind::Status => Job::DeliveryStatusBatch(
-                self.envelopes
-                    .iter()
-                    .filter_map(|e| match &e.job {
-                        Job::PutDeliveryStatus { id, update } => Some(BatchStatusUpdate {
-                            id: id.clone(),
-                            update: update.clone(),
-                        }),
-                        _ => None,
-                    })
-                    .collect(),
-            ),
+    fn envelopes_mut(&mut self) -> impl Iterator<Item = &mut Envelope> {
+        std::iter::once(&mut self.first).chain(self.rest.iter_mut())
+    }
+
+    /// Moves every gathered body into one batch job (no copies); [`Gathered::restore`] puts
+    /// them back for single calls.
+    pub(crate) fn take_batch_job(&mut self) -> Job {
+        let kind = self.kind;
+        let mut inserts = Vec::new();
+        let mut updates = Vec::new();
+        for envelope in self.envelopes_mut() {
+            match std::mem::replace(&mut envelope.job, Job::Health) {
+                Job::InsertMessage(message) => inserts.push(message),
+                Job::PutDeliveryStatus { id, update } => {
+                    updates.push(BatchStatusUpdate { id, update });
+                }
+                // `offer` only admits the group's kind; put anything else back untouched.
+                other => envelope.job = other,
+            }
+        }
+        match kind {
+            BatchKind::Insert => Job::InsertBatch(inserts),
+            BatchKind::Status => Job::DeliveryStatusBatch(updates),
+        }
+    }
+
+    /// Puts the bodies of `batch` (from [`Gathered::take_batch_job`]) back into the envelopes.
+    pub(crate) fn restore(&mut self, batch: Job) {
+        match batch {
+            Job::InsertBatch(messages) => {
+                for (envelope, message) in self.envelopes_mut().zip(messages) {
+                    envelope.job = Job::InsertMessage(message);
+                }
+            }
+            Job::DeliveryStatusBatch(updates) => {
+                for (envelope, u) in self.envelopes_mut().zip(updates) {
+                    envelope.job = Job::PutDeliveryStatus {
+                        id: u.id,
+                        update: u.update,
+                    };
+                }
+            }
+            _ => {}
         }
     }
 
     /// The envelopes, for a fall-back to single calls.
-    pub(crate) fn into_envelopes(self) -> Vec<Envelope> {
-        self.envelopes
+    pub(crate) fn into_envelopes(self) -> impl Iterator<Item = Envelope> {
+        std::iter::once(self.first).chain(self.rest)
     }
 
     /// Answers every caller from the batch call's `result`.
     pub(crate) fn answer(self, result: Result<Reply, CoreError>) {
-        let count = self.envelopes.len();
-        let answers: Vec<Result<Reply, CoreError>> = match result {
-            Err(error) => vec![Err(error); count],
+        let count = self.len();
+        let envelopes = self.into_envelopes();
+        let send = |envelope: Envelope, answer: Result<Reply, CoreError>| {
+            // The caller may have stopped waiting; the job ran anyway.
+            let _ = envelope.reply.send(answer);
+        };
+        match result {
             Ok(Reply::InsertBatch(results)) if results.len() == count => {
-                results.into_iter().map(insert_answer).collect()
+                for (envelope, r) in envelopes.zip(results) {
+                    send(envelope, insert_answer(r));
+                }
             }
             Ok(Reply::StatusBatch(results)) if results.len() == count => {
-                results.into_iter().map(status_answer).collect()
+                for (envelope, r) in envelopes.zip(results) {
+                    send(envelope, status_answer(r));
+                }
             }
             Ok(other) => {
                 let error = CoreError::Parse {
@@ -137,12 +165,15 @@ impl Gathered {
                         describe(&other)
                     ),
                 };
-                vec![Err(error); count]
+                for envelope in envelopes {
+                    send(envelope, Err(error.clone()));
+                }
             }
-        };
-        for (envelope, answer) in self.envelopes.into_iter().zip(answers) {
-            // The caller may have stopped waiting; the job ran anyway.
-            let _ = envelope.reply.send(answer);
+            Err(error) => {
+                for envelope in envelopes {
+                    send(envelope, Err(error.clone()));
+                }
+            }
         }
     }
 }
@@ -240,11 +271,25 @@ mod tests {
         let (second, rx2) = status_job("12");
         let mut group = Gathered::new(BatchKind::Status, first);
         assert!(group.offer(second).is_ok());
-        let Job::DeliveryStatusBatch(updates) = group.batch_job() else {
+        let batch = group.take_batch_job();
+        let Job::DeliveryStatusBatch(updates) = &batch else {
             panic!("status jobs make a status batch");
         };
         let ids: Vec<&str> = updates.iter().map(|u| u.id.as_str()).collect();
         assert_eq!(ids, ["11", "12"], "request order kept");
+        group.restore(batch);
+        let restored: Vec<Option<&str>> = group
+            .envelopes_mut()
+            .map(|e| match &e.job {
+                Job::PutDeliveryStatus { id, .. } => Some(id.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            restored,
+            [Some("11"), Some("12")],
+            "singles come back for a fall-back"
+        );
         group.answer(Ok(Reply::StatusBatch(vec![
             BatchStatusResult {
                 id: "11".to_owned(),

@@ -258,8 +258,8 @@ impl Worker {
         }
     }
 
-    fn execute_batch(&self, group: Gathered) {
-        let job = group.batch_job();
+    fn execute_batch(&self, mut group: Gathered) {
+        let job = group.take_batch_job();
         let endpoint = job.endpoint();
         let started = Instant::now();
         let result =
@@ -274,6 +274,7 @@ impl Worker {
                 // Advertised but not served: stop batching until the next health answer says
                 // otherwise, and make the calls one by one.
                 self.shared.supports_batch.store(false, Ordering::Relaxed);
+                group.restore(job);
                 for envelope in group.into_envelopes() {
                     self.execute_single(envelope);
                 }
