@@ -10,6 +10,7 @@
 //! and latency histograms are read with [`CoreClient::stats`].
 
 mod client;
+mod coalesce;
 mod config;
 mod endpoint;
 mod error;

@@ -6,6 +6,7 @@
 //! worker drains it; later submitters see `closed` and get [`CoreError::Shutdown`].
 
 use super::client::{CoreClient, Envelope};
+use super::coalesce::{batch_unsupported, BatchKind, Gathered};
 use super::config::{ConfigError, CoreClientConfig};
 use super::endpoint::Endpoint;
 use super::error::{CoreError, ErrorKind};
@@ -229,7 +230,64 @@ impl Worker {
         }
     }
 
+    /// Runs `envelope`; with a batch-capable core, a single insert or status update takes the
+    /// same-kind jobs already queued behind it into one batch call (see `coalesce`).
     fn execute(&self, envelope: Envelope) {
+        let mut next = Some(envelope);
+        while let Some(envelope) = next.take() {
+            let kind = BatchKind::of(&envelope.job)
+                .filter(|_| self.shared.supports_batch.load(Ordering::Relaxed));
+            let Some(kind) = kind else {
+                self.execute_single(envelope);
+                continue;
+            };
+            let mut group = Gathered::new(kind, envelope);
+            while group.has_room() {
+                let Ok(queued) = self.jobs.try_recv() else {
+                    break;
+                };
+                if let Err(other) = group.offer(queued) {
+                    next = Some(other);
+                    break;
+                }
+            }
+            match group.into_single() {
+                Ok(single) => self.execute_single(single),
+                Err(group) => self.execute_batch(group),
+            }
+        }
+    }
+
+    fn execute_batch(&self, mut group: Gathered) {
+        let job = group.take_batch_job();
+        let endpoint = job.endpoint();
+        let started = Instant::now();
+        let result =
+            catch_unwind(AssertUnwindSafe(|| self.http.execute(&job))).unwrap_or_else(|_| {
+                Err(CoreError::Other {
+                    detail: "panic while calling the core".to_owned(),
+                })
+            });
+        let took = started.elapsed();
+        if let Err(error) = &result {
+            if batch_unsupported(error) {
+                // Advertised but not served: stop batching until the next health answer says
+                // otherwise, and make the calls one by one.
+                self.shared.supports_batch.store(false, Ordering::Relaxed);
+                group.restore(job);
+                for envelope in group.into_envelopes() {
+                    self.execute_single(envelope);
+                }
+                return;
+            }
+            self.shared.log_failure(endpoint, error);
+        }
+        let outcome = result.as_ref().map(|_| ()).map_err(CoreError::error_kind);
+        self.shared.stats.record(endpoint, outcome, took);
+        group.answer(result);
+    }
+
+    fn execute_single(&self, envelope: Envelope) {
         let endpoint = envelope.job.endpoint();
         let started = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| self.http.execute(&envelope.job)))

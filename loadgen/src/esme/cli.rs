@@ -19,7 +19,8 @@ delivery receipts, and reports throughput, error statuses and HDR latency percen
 options:
   --host HOST                SMSC host (default 127.0.0.1)
   --port PORT                SMSC port (default 2775)
-  --system-id ID             bind system_id (default loadgen)
+  --system-id ID[,ID..]      bind system_id (default loadgen); with a list, session i binds
+                             as the (i mod n)-th
   --password PW              bind password (default secret)
   --bind-type TYPE           transmitter|receiver|transceiver (default transceiver)
   --sessions S               parallel sessions (default 1)

@@ -70,6 +70,13 @@ struct Client<'a> {
     closed: bool,
 }
 
+/// The system_id session `index` binds with: `--system-id a,b,c` spreads the sessions over
+/// several binds in turn (one partner bind's TPS limit must not cap a benchmark).
+pub(crate) fn session_system_id(list: &str, index: usize) -> &str {
+    let count = list.split(',').count();
+    list.split(',').nth(index % count.max(1)).unwrap_or(list)
+}
+
 /// How many of `total` fall to session `index` of `sessions`.
 fn share(total: u64, index: usize, sessions: usize) -> u64 {
     let sessions = sessions.max(1) as u64;
@@ -127,7 +134,11 @@ pub(crate) fn run_session(index: usize, shared: &Shared) -> SessionResult {
         ..SessionConfig::default()
     };
     let mut session = EsmeSession::new(session_config, now);
-    let bind = Bind::new(&config.system_id, &config.password).map_err(|e| e.to_string())?;
+    let bind = Bind::new(
+        session_system_id(&config.system_id, index),
+        &config.password,
+    )
+    .map_err(|e| e.to_string())?;
     session
         .bind(config.bind_type, bind, now)
         .map_err(|e| e.to_string())?;
@@ -441,5 +452,17 @@ impl Client<'_> {
         if let Some(sent) = self.shared.matcher.receipt(id, at) {
             self.record_receipt(at.saturating_sub(sent));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_system_id;
+
+    #[test]
+    fn a_system_id_list_spreads_sessions_in_turn() {
+        let ids: Vec<&str> = (0..5).map(|i| session_system_id("a,b,c", i)).collect();
+        assert_eq!(ids, ["a", "b", "c", "a", "b"]);
+        assert_eq!(session_system_id("partner", 7), "partner");
     }
 }

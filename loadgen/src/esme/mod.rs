@@ -141,8 +141,10 @@ impl EsmeRun {
             config.dest_range,
             config.registered_delivery,
         )?;
-        engine::proto::Bind::new(&config.system_id, &config.password)
-            .map_err(|e| format!("credentials: {e}"))?;
+        for system_id in config.system_id.split(',') {
+            engine::proto::Bind::new(system_id, &config.password)
+                .map_err(|e| format!("credentials: {e}"))?;
+        }
         let sessions = config.sessions;
         let shared = Arc::new(Shared {
             config,
