@@ -268,6 +268,11 @@ fn a_connection_flood_beyond_max_connections_is_refused_and_counted() {
         counted >= (FLOOD - MAX - connect_failed) as f64,
         "metric counts {counted} refusals, {refused} seen"
     );
+    eprintln!(
+        "RESULT connection flood: {FLOOD} connections, max {MAX}: refused {refused} ({connect_failed} \
+         at connect), open {}, metric {counted}, fds before {fds_before}",
+        open.len()
+    );
     // Let the accepted ones go: their slots come back and a partner binds again.
     drop(open);
     let served = poll(Duration::from_secs(15), || {
@@ -328,6 +333,10 @@ fn a_wrong_password_bind_storm_is_refused_counted_and_not_logged_line_by_line() 
         "{lines} refusal lines for {STORM} attempts in {storm_time:?}"
     );
     assert!(!log.contains("guess1"), "a tried password reached the log");
+    eprintln!(
+        "RESULT bind storm: {STORM} wrong passwords in {storm_time:?}: metric {counted}, \
+         bind failures {failures}, log lines {lines}"
+    );
     setup.assert_still_serving();
 }
 
@@ -392,6 +401,12 @@ fn a_partner_ten_times_over_its_tps_is_throttled_without_memory_growth() {
     let stats = core_stats(&setup.core);
     assert_eq!(stats.inserted as usize, ok + 1, "{stats:?}");
     let rss_after = rss_kib(pid);
+    eprintln!(
+        "RESULT tps 10x: {total} submits at {}/s for tps {TPS}: ok {ok} throttled {throttled} \
+         at_core {} RSS {rss_before} -> {rss_after} KiB",
+        TPS * 10,
+        stats.inserted
+    );
     assert!(
         rss_after < rss_before + 20 * 1024,
         "RSS grew {rss_before} -> {rss_after} KiB"
