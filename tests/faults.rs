@@ -266,7 +266,21 @@ fn core_failing_mid_flood_loses_no_acked_message() {
 
 /// Core and carrier wired for the MT flow: `count` messages queued for the carrier bind; waits
 /// until the core saw every one finally `sent`; returns the core's stats.
-fn mt_through_faulty_carrier(name: &str, faults: smpp_loadgen::smsc::Faults, count: u64) {
+fn mt_through_faulty_carrier(
+    name: &str,
+    faults: smpp_loadgen::smsc::Faults,
+    count: u64,
+) -> smpp_loadgen::core_sim::Stats {
+    mt_through(name, faults, count, false)
+}
+
+/// [`mt_through_faulty_carrier`], optionally asking for receipts.
+fn mt_through(
+    name: &str,
+    faults: smpp_loadgen::smsc::Faults,
+    count: u64,
+    receipts: bool,
+) -> smpp_loadgen::core_sim::Stats {
     let core = CoreSim::start(SimConfig {
         routes: RouteTable {
             default: Some("carrier_sim".into()),
@@ -291,7 +305,9 @@ fn mt_through_faulty_carrier(name: &str, faults: smpp_loadgen::smsc::Faults, cou
         "",
         |t| t.replace("[[binds]]\n", "[[binds]]\nresponse_timeout = 2\n"),
     );
-    let body = serde_json::to_vec(&EnqueueRequest::new("carrier_sim", count)).unwrap();
+    let mut enqueue = EnqueueRequest::new("carrier_sim", count);
+    enqueue.registered_delivery = receipts;
+    let body = serde_json::to_vec(&enqueue).unwrap();
     let head = format!(
         "POST /admin/enqueue HTTP/1.0\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
@@ -318,6 +334,27 @@ fn mt_through_faulty_carrier(name: &str, faults: smpp_loadgen::smsc::Faults, cou
     );
     assert!(carrier_stats.submits_ok >= count, "{carrier_stats:?}");
     assert_eq!(stats.leased, 0, "a message was left unreported: {stats:?}");
+    if receipts {
+        let matched = poll(Duration::from_secs(20), || {
+            let stats = core_stats(&core);
+            (stats.final_states.get("delivered").copied().unwrap_or(0) >= count).then_some(stats)
+        });
+        let stats = core_stats(&core);
+        eprintln!(
+            "RESULT {name} receipts: final states {:?} unmatched {} | carrier receipts sent {} acked {}",
+            stats.final_states,
+            stats.unmatched_receipts,
+            carrier.stats().receipts_sent,
+            carrier.stats().receipts_acked
+        );
+        assert!(
+            matched.is_some(),
+            "{name}: receipts did not all match their messages: {stats:?}\n{}",
+            gateway.log()
+        );
+        assert_eq!(stats.unmatched_receipts, 0, "{stats:?}");
+    }
+    stats
 }
 
 #[test]
@@ -329,6 +366,20 @@ fn carrier_dropping_the_link_with_a_window_in_flight_is_reported_and_retried() {
             ..Default::default()
         },
         200,
+    );
+}
+
+#[test]
+fn carrier_receipts_before_submit_sm_resp_still_match() {
+    mt_through(
+        "faults-carrier-receipt-first",
+        smpp_loadgen::smsc::Faults {
+            slow: Duration::from_millis(300),
+            receipt_first: true,
+            ..Default::default()
+        },
+        50,
+        true,
     );
 }
 

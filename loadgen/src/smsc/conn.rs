@@ -322,6 +322,14 @@ impl Conn<'_> {
                 self.queue_receipt(receipt);
             }
         } else {
+            let receipt = match receipt {
+                Some(mut early) if faults.receipt_first => {
+                    early.due = now;
+                    self.queue_receipt(early);
+                    None
+                }
+                other => other,
+            };
             self.held.push_back(HeldResponse {
                 due: answer_at,
                 seq,

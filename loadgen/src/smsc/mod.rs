@@ -43,6 +43,8 @@ pub struct Faults {
     pub drop_after: u64,
     /// Never answer every Nth submit_sm of a connection.
     pub no_response_every: u64,
+    /// With `slow`: send each receipt at once, before its (delayed) submit_sm_resp.
+    pub receipt_first: bool,
 }
 
 /// MO traffic settings.
