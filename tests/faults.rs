@@ -370,6 +370,18 @@ fn carrier_dropping_the_link_with_a_window_in_flight_is_reported_and_retried() {
 }
 
 #[test]
+fn carrier_sending_garbage_is_dropped_reconnected_and_retried() {
+    mt_through_faulty_carrier(
+        "faults-carrier-garbage",
+        smpp_loadgen::smsc::Faults {
+            garbage_after: 30,
+            ..Default::default()
+        },
+        120,
+    );
+}
+
+#[test]
 fn carrier_receipts_before_submit_sm_resp_still_match() {
     mt_through(
         "faults-carrier-receipt-first",

@@ -299,6 +299,13 @@ impl Conn<'_> {
             self.drop_now = true;
             return;
         }
+        if faults.garbage_after > 0 && self.submits == faults.garbage_after + 1 {
+            // command_length 0xFFFFFFFF: no SMPP peer can resynchronise after this.
+            self.wire
+                .output
+                .extend_from_slice(b"\xFF\xFF\xFF\xFFgarbage from the carrier\x00");
+            return;
+        }
         let every = |n: u64| n > 0 && self.submits.is_multiple_of(n);
         if every(faults.no_response_every) {
             Counters::bump(&counters.unanswered, 1);
