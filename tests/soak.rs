@@ -37,10 +37,93 @@ fn receipted_id(body: &[u8]) -> Option<String> {
     Some(String::from_utf8_lossy(&rest[..end]).into_owned())
 }
 
+/// What one soak run measured.
+struct Soak {
+    total: usize,
+    acked: usize,
+    refused: usize,
+    at_core: usize,
+    at_carrier: usize,
+    all_receipts: bool,
+    receipts: usize,
+    /// (elapsed, RSS KiB, fds) every second.
+    samples: Vec<(Duration, u64, usize)>,
+    log: String,
+}
+
+impl Soak {
+    /// Index of the first sample after the warm-up (the first fifth of the run).
+    fn warm(&self) -> usize {
+        self.samples.len() / 5
+    }
+}
+
 #[test]
 fn the_hub_flow_at_a_steady_rate_keeps_memory_and_fds_flat_and_loses_nothing() {
     let secs = env_u64("SOAK_SECS", 60);
     let rate = env_u64("SOAK_RATE", 200).max(1);
+    let soak = run(secs, rate);
+    let total = soak.total;
+    let acked = soak.acked;
+    let refused = soak.refused;
+    let samples = &soak.samples;
+    let warm = soak.warm();
+    let (_, rss_warm, fd_warm) = samples[warm];
+    let rss_max = samples[warm..].iter().map(|s| s.1).max().unwrap();
+    let fd_max = samples[warm..].iter().map(|s| s.2).max().unwrap();
+    let (_, rss_end, fd_end) = *samples.last().unwrap();
+    eprintln!(
+        "RESULT soak {secs} s at {rate}/s: sent {total} acked {acked} refused {refused} at_core \
+         {} carrier_ok {} receipts {} | RSS KiB warm {rss_warm} max {rss_max} end {rss_end} | \
+         fds warm {fd_warm} max {fd_max} end {fd_end}",
+        soak.at_core, soak.at_carrier, soak.receipts
+    );
+    assert_eq!(acked + refused, total, "answers missing");
+    assert_eq!(refused, 0, "refusals at a steady rate below every limit");
+    assert_eq!(soak.at_core, acked, "core holds a different number");
+    assert_eq!(
+        soak.at_carrier, acked,
+        "carrier accepted a different number"
+    );
+    assert!(
+        soak.all_receipts,
+        "{} receipts for {acked} acks",
+        soak.receipts
+    );
+    assert!(
+        rss_max < rss_warm + rss_warm / 2 + 16 * 1024,
+        "RSS grew from {rss_warm} to {rss_max} KiB: {samples:?}"
+    );
+    assert!(fd_max <= fd_warm + 8, "fds grew from {fd_warm} to {fd_max}");
+    assert!(!soak.log.contains("panicked"));
+}
+
+/// The memory the gateway keeps per message after its receipt came back: at most 100 bytes
+/// (nothing should stay once a message is final). Fails today: the 10-minute soak grew RSS
+/// linearly by ~400 bytes a message (40 MiB -> 88 MiB over 96,000 messages).
+#[test]
+#[ignore = "known bug, see docs/reliability.md (Soak); suspected cause: the carrier-id -> core-id maps keep \
+            every mapping after its final receipt (in-memory IdMap up to 2,000,000 per bind / \
+            72 h, plus the fjall receipt map); fixing it touches engine/src/shard/carrier.rs"]
+fn memory_per_message_does_not_grow_after_final_receipts() {
+    let soak = run(45, 200);
+    assert!(
+        soak.all_receipts && soak.acked == soak.total,
+        "accounting failed"
+    );
+    let warm = soak.warm();
+    let (t0, rss0, _) = soak.samples[warm];
+    let (t1, rss1, _) = *soak.samples.last().unwrap();
+    let messages = (t1 - t0).as_secs_f64() * 200.0;
+    let per_message = rss1.saturating_sub(rss0) as f64 * 1024.0 / messages;
+    eprintln!("RESULT memory slope: {rss0} -> {rss1} KiB over {messages:.0} messages: {per_message:.0} B/message");
+    assert!(
+        per_message < 100.0,
+        "{per_message:.0} bytes kept per message"
+    );
+}
+
+fn run(secs: u64, rate: u64) -> Soak {
     let core = CoreSim::start(SimConfig {
         routes: RouteTable {
             default: Some("carrier_sim".into()),
@@ -155,7 +238,6 @@ fn the_hub_flow_at_a_steady_rate_keeps_memory_and_fds_flat_and_loses_nothing() {
             next_sample += Duration::from_secs(1);
         }
     }
-    let send_time = started.elapsed();
     ack_reader.join().unwrap();
     let acked: HashSet<String> = acked.lock().unwrap().clone();
     let all_receipts = poll(Duration::from_secs(60), || {
@@ -167,39 +249,16 @@ fn the_hub_flow_at_a_steady_rate_keeps_memory_and_fds_flat_and_loses_nothing() {
     samples.push((started.elapsed(), rss_kib(pid), fd_count(pid)));
 
     let stats = core_stats(&core);
-    let carrier_stats = carrier.stats();
-    let receipts = receipts.lock().unwrap().len();
-    let refused = refused.load(Ordering::Relaxed);
-    let warm = samples.len() / 5;
-    let (_, rss_warm, fd_warm) = samples[warm];
-    let rss_max = samples[warm..].iter().map(|s| s.1).max().unwrap();
-    let fd_max = samples[warm..].iter().map(|s| s.2).max().unwrap();
-    let (_, rss_end, fd_end) = *samples.last().unwrap();
-    eprintln!(
-        "RESULT soak {secs} s at {rate}/s (sent in {send_time:?}): sent {total} acked {} refused \
-         {refused} at_core {} carrier_ok {} receipts {receipts} | RSS KiB warm {rss_warm} max \
-         {rss_max} end {rss_end} | fds warm {fd_warm} max {fd_max} end {fd_end}",
-        acked.len(),
-        stats.inserted,
-        carrier_stats.submits_ok
-    );
-    assert_eq!(acked.len() + refused, total, "answers missing");
-    assert_eq!(refused, 0, "refusals at a steady rate below every limit");
-    assert_eq!(stats.inserted as usize, acked.len(), "{stats:?}");
-    assert_eq!(
-        carrier_stats.submits_ok as usize,
-        acked.len(),
-        "{carrier_stats:?}"
-    );
-    assert!(
-        all_receipts.is_some(),
-        "{receipts} receipts for {} acks",
-        acked.len()
-    );
-    assert!(
-        rss_max < rss_warm + rss_warm / 2 + 16 * 1024,
-        "RSS grew from {rss_warm} to {rss_max} KiB: {samples:?}"
-    );
-    assert!(fd_max <= fd_warm + 8, "fds grew from {fd_warm} to {fd_max}");
-    assert!(!gateway.log().contains("panicked"));
+    let receipts_seen = receipts.lock().unwrap().len();
+    Soak {
+        total,
+        acked: acked.len(),
+        refused: refused.load(Ordering::Relaxed),
+        at_core: stats.inserted as usize,
+        at_carrier: carrier.stats().submits_ok as usize,
+        all_receipts: all_receipts.is_some(),
+        receipts: receipts_seen,
+        samples,
+        log: gateway.log(),
+    }
 }
