@@ -61,6 +61,7 @@ mod event;
 mod inbound;
 mod sequence;
 mod smsc;
+mod stream_check;
 mod timer;
 mod types;
 mod window;
@@ -70,6 +71,7 @@ pub use esme::EsmeSession;
 pub use event::{CloseReason, Event};
 pub use sequence::{SequenceNumber, MAX_SEQUENCE_NUMBER};
 pub use smsc::SmscSession;
+pub use stream_check::check_smsc_stream;
 pub use types::{BindType, SessionError, SessionState, SessionStats};
 pub use window::MAX_WINDOW_SIZE;
 

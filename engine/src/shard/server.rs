@@ -100,6 +100,18 @@ pub(super) struct ServerConnection {
     reported_in_flight: usize,
 }
 
+/// Bind refusals logged per second at most: a password-guessing storm must not flood the log
+/// (every refusal is still counted in the listener's and the bind's metrics).
+static BIND_REFUSAL_LOG: crate::log_budget::LogBudget = crate::log_budget::LogBudget::new(10);
+
+fn suppressed_note(suppressed: u64) -> String {
+    if suppressed == 0 {
+        String::new()
+    } else {
+        format!(" [{suppressed} similar refusals not logged]")
+    }
+}
+
 /// Partner requests one connection may have waiting for the core before we stop reading
 /// from it (back-pressure instead of an unbounded queue).
 const MAX_PENDING_INSERTS: usize = 256;
@@ -293,14 +305,17 @@ impl ServerConnection {
                         self.peer, refusal.reason
                     ));
                 }
-                log::warn!(
-                    "Refused {} from {} (system_id '{}'): {} ({})",
-                    bind_type.as_str(),
-                    self.peer,
-                    bind.system_id.to_string_lossy(),
-                    refusal.reason,
-                    refusal.status
-                );
+                if let Some(suppressed) = BIND_REFUSAL_LOG.admit_now() {
+                    log::warn!(
+                        "Refused {} from {} (system_id '{}'): {} ({}){}",
+                        bind_type.as_str(),
+                        self.peer,
+                        bind.system_id.to_string_lossy(),
+                        refusal.reason,
+                        refusal.status,
+                        suppressed_note(suppressed)
+                    );
+                }
                 let _ = self.session.reject_bind(refusal.status);
             }
         }

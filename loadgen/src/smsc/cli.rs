@@ -34,6 +34,8 @@ options:
   --drop-after N             close a connection when a submit_sm comes after N were
                              answered (that one and any behind it stay unanswered)
   --no-response-every N      never answer every Nth submit_sm of a connection
+  --receipt-first            with --slow-ms: send each receipt before its submit_sm_resp
+  --garbage-after N          answer the submit_sm after N on a connection with garbage bytes
   --window N                 our deliver_sm window per session (default 256)
   --enquire-link-secs N      enquire_link interval, 0 = off (default 30)
   --stats-secs N             print a stats line every N seconds (default 5, 0 = never)
@@ -183,6 +185,8 @@ pub fn parse_args(args: &[String]) -> Result<Command, String> {
             "--slow-ms" => faults.slow = Duration::from_millis(number(flag, &value()?)?),
             "--drop-after" => faults.drop_after = number(flag, &value()?)?,
             "--no-response-every" => faults.no_response_every = number(flag, &value()?)?,
+            "--receipt-first" => faults.receipt_first = true,
+            "--garbage-after" => faults.garbage_after = number(flag, &value()?)?,
             "--window" => {
                 config.window = number(flag, &value()?)?;
                 if !(1..=engine::session::MAX_WINDOW_SIZE).contains(&config.window) {
@@ -314,7 +318,9 @@ mod tests {
                 throttle_every: 10,
                 slow: Duration::from_millis(3),
                 drop_after: 7,
-                no_response_every: 9
+                no_response_every: 9,
+                receipt_first: false,
+                garbage_after: 0
             }
         );
         assert_eq!(o.duration, Some(Duration::from_millis(2500)));

@@ -299,6 +299,13 @@ impl Conn<'_> {
             self.drop_now = true;
             return;
         }
+        if faults.garbage_after > 0 && self.submits == faults.garbage_after + 1 {
+            // command_length 0xFFFFFFFF: no SMPP peer can resynchronise after this.
+            self.wire
+                .output
+                .extend_from_slice(b"\xFF\xFF\xFF\xFFgarbage from the carrier\x00");
+            return;
+        }
         let every = |n: u64| n > 0 && self.submits.is_multiple_of(n);
         if every(faults.no_response_every) {
             Counters::bump(&counters.unanswered, 1);
@@ -322,6 +329,14 @@ impl Conn<'_> {
                 self.queue_receipt(receipt);
             }
         } else {
+            let receipt = match receipt {
+                Some(mut early) if faults.receipt_first => {
+                    early.due = now;
+                    self.queue_receipt(early);
+                    None
+                }
+                other => other,
+            };
             self.held.push_back(HeldResponse {
                 due: answer_at,
                 seq,

@@ -43,6 +43,11 @@ pub struct Faults {
     pub drop_after: u64,
     /// Never answer every Nth submit_sm of a connection.
     pub no_response_every: u64,
+    /// With `slow`: send each receipt at once, before its (delayed) submit_sm_resp.
+    pub receipt_first: bool,
+    /// Answer the submit_sm that comes after this many on a connection with bytes that are no
+    /// PDU (an impossible command_length), leaving it unanswered.
+    pub garbage_after: u64,
 }
 
 /// MO traffic settings.

@@ -1,0 +1,264 @@
+//! Soak: the hub flow (partner submit_sm -> core -> carrier -> receipt -> core -> partner
+//! deliver_sm) at a steady rate for `SOAK_SECS` seconds (default 60) at `SOAK_RATE` messages
+//! a second (default 200). The gateway's RSS and open file descriptors must stay flat after the
+//! warm-up, and every message must be accounted for: acked by the gateway, held by the core,
+//! accepted by the carrier, and its receipt delivered to the partner.
+//!
+//! The long run: `SOAK_SECS=600 SOAK_RATE=5000 cargo test --release --test soak -- --nocapture`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod raw;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{free_port, E2eConfig, GatewayProcess};
+use raw::*;
+use smpp_loadgen::core_sim::{CoreSim, RouteTable, SimConfig};
+use smpp_loadgen::smsc::{SmscConfig, SmscSim};
+
+const BIND_RECEIVER: u32 = 0x0000_0001;
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The receipted core id in a receipt deliver_sm body (`id:<id> ...` in its text).
+fn receipted_id(body: &[u8]) -> Option<String> {
+    let at = body.windows(3).position(|w| w == b"id:")? + 3;
+    let rest = &body[at..];
+    let end = rest.iter().position(|b| *b == b' ').unwrap_or(rest.len());
+    Some(String::from_utf8_lossy(&rest[..end]).into_owned())
+}
+
+/// What one soak run measured.
+struct Soak {
+    total: usize,
+    acked: usize,
+    refused: usize,
+    at_core: usize,
+    at_carrier: usize,
+    all_receipts: bool,
+    receipts: usize,
+    /// (elapsed, RSS KiB, fds) every second.
+    samples: Vec<(Duration, u64, usize)>,
+    log: String,
+}
+
+impl Soak {
+    /// Index of the first sample after the warm-up (the first fifth of the run).
+    fn warm(&self) -> usize {
+        self.samples.len() / 5
+    }
+}
+
+#[test]
+fn the_hub_flow_at_a_steady_rate_keeps_memory_and_fds_flat_and_loses_nothing() {
+    let secs = env_u64("SOAK_SECS", 60);
+    let rate = env_u64("SOAK_RATE", 200).max(1);
+    let soak = run(secs, rate);
+    let total = soak.total;
+    let acked = soak.acked;
+    let refused = soak.refused;
+    let samples = &soak.samples;
+    let warm = soak.warm();
+    let (_, rss_warm, fd_warm) = samples[warm];
+    let rss_max = samples[warm..].iter().map(|s| s.1).max().unwrap();
+    let fd_max = samples[warm..].iter().map(|s| s.2).max().unwrap();
+    let (_, rss_end, fd_end) = *samples.last().unwrap();
+    eprintln!(
+        "RESULT soak {secs} s at {rate}/s: sent {total} acked {acked} refused {refused} at_core \
+         {} carrier_ok {} receipts {} | RSS KiB warm {rss_warm} max {rss_max} end {rss_end} | \
+         fds warm {fd_warm} max {fd_max} end {fd_end}",
+        soak.at_core, soak.at_carrier, soak.receipts
+    );
+    assert_eq!(acked + refused, total, "answers missing");
+    assert_eq!(refused, 0, "refusals at a steady rate below every limit");
+    assert_eq!(soak.at_core, acked, "core holds a different number");
+    assert_eq!(
+        soak.at_carrier, acked,
+        "carrier accepted a different number"
+    );
+    assert!(
+        soak.all_receipts,
+        "{} receipts for {acked} acks",
+        soak.receipts
+    );
+    assert!(
+        rss_max < rss_warm + rss_warm / 2 + 16 * 1024,
+        "RSS grew from {rss_warm} to {rss_max} KiB: {samples:?}"
+    );
+    assert!(fd_max <= fd_warm + 8, "fds grew from {fd_warm} to {fd_max}");
+    assert!(!soak.log.contains("panicked"));
+}
+
+/// The memory the gateway keeps per message after its receipt came back: at most 100 bytes
+/// (nothing should stay once a message is final). Fails today: the 10-minute soak grew RSS
+/// linearly by ~400 bytes a message (40 MiB -> 88 MiB over 96,000 messages).
+#[test]
+#[ignore = "known bug, see docs/reliability.md (Soak); suspected cause: the carrier-id -> core-id maps keep \
+            every mapping after its final receipt (in-memory IdMap up to 2,000,000 per bind / \
+            72 h, plus the fjall receipt map); fixing it touches engine/src/shard/carrier.rs"]
+fn memory_per_message_does_not_grow_after_final_receipts() {
+    let soak = run(45, 200);
+    assert!(
+        soak.all_receipts && soak.acked == soak.total,
+        "accounting failed"
+    );
+    let warm = soak.warm();
+    let (t0, rss0, _) = soak.samples[warm];
+    let (t1, rss1, _) = *soak.samples.last().unwrap();
+    let messages = (t1 - t0).as_secs_f64() * 200.0;
+    let per_message = rss1.saturating_sub(rss0) as f64 * 1024.0 / messages;
+    eprintln!("RESULT memory slope: {rss0} -> {rss1} KiB over {messages:.0} messages: {per_message:.0} B/message");
+    assert!(
+        per_message < 100.0,
+        "{per_message:.0} bytes kept per message"
+    );
+}
+
+fn run(secs: u64, rate: u64) -> Soak {
+    let core = CoreSim::start(SimConfig {
+        routes: RouteTable {
+            default: Some("carrier_sim".into()),
+            rules: Vec::new(),
+        },
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let carrier = SmscSim::start(SmscConfig::default()).unwrap();
+    let port = free_port();
+    let toml = E2eConfig {
+        api: &core.base_url(),
+        carrier_port: carrier.local_addr().port(),
+        listen_port: port,
+        smsc_name: "smpp_soak",
+        server_bind: "partner_soak",
+        source_whitelist: &["MyBrand"],
+        extra: "",
+    }
+    .toml()
+    .replace(
+        "[[binds]]\n",
+        "[[binds]]\ntps_limit = 10000\nwindow_size = 200\n",
+    )
+    .replace(
+        "[[server_binds]]\n",
+        "[[server_binds]]\ntps_limit = 10000\nwindow_size = 200\n",
+    );
+    let gateway = GatewayProcess::start("soak", &toml);
+    gateway.wait_for_port(port, Duration::from_secs(20));
+    let pid = gateway.pid();
+
+    let mut receiver = RawClient::connect(port);
+    assert_eq!(
+        receiver.bind(BIND_RECEIVER, "partner", "partner1"),
+        ESME_ROK
+    );
+    let mut sender = RawClient::connect(port);
+    assert_eq!(
+        sender.bind(BIND_TRANSMITTER, "partner", "partner1"),
+        ESME_ROK
+    );
+    let mut acks = RawClient::from_stream(sender.stream.try_clone().unwrap());
+
+    let acked = Arc::new(Mutex::new(HashSet::new()));
+    let refused = Arc::new(AtomicUsize::new(0));
+    let receipts = Arc::new(Mutex::new(HashSet::new()));
+    let done = Arc::new(AtomicBool::new(false));
+    let total = (secs * rate) as usize;
+
+    let ack_reader = {
+        let (acked, refused, done) = (Arc::clone(&acked), Arc::clone(&refused), Arc::clone(&done));
+        std::thread::spawn(move || {
+            let mut answered = 0;
+            while answered < total && !done.load(Ordering::Relaxed) {
+                match acks.read_pdu(Duration::from_millis(200)) {
+                    Read1::Pdu(p) if p.command_id == SUBMIT_SM | RESP => {
+                        answered += 1;
+                        if p.status == ESME_ROK {
+                            acked.lock().unwrap().insert(p.first_cstring());
+                        } else {
+                            refused.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Read1::Pdu(p) => acks.answer(&p),
+                    Read1::Closed => break,
+                    Read1::TimedOut => {}
+                }
+            }
+        })
+    };
+    let receipt_reader = {
+        let (receipts, done) = (Arc::clone(&receipts), Arc::clone(&done));
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                match receiver.read_pdu(Duration::from_millis(200)) {
+                    Read1::Pdu(p) => {
+                        if p.command_id == DELIVER_SM {
+                            if let Some(id) = receipted_id(&p.body) {
+                                receipts.lock().unwrap().insert(id);
+                            }
+                        }
+                        receiver.answer(&p);
+                    }
+                    Read1::Closed => break,
+                    Read1::TimedOut => {}
+                }
+            }
+        })
+    };
+
+    // Pace the submits; sample RSS and fds every second.
+    let started = Instant::now();
+    let mut samples: Vec<(Duration, u64, usize)> = Vec::new();
+    let mut next_sample = started;
+    for i in 0..total {
+        let due = started + Duration::from_secs_f64(i as f64 / rate as f64);
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        sender.request(
+            SUBMIT_SM,
+            &submit_body(
+                "MyBrand",
+                "61412345678",
+                format!("soak {i}").as_bytes(),
+                true,
+            ),
+        );
+        if Instant::now() >= next_sample {
+            samples.push((started.elapsed(), rss_kib(pid), fd_count(pid)));
+            next_sample += Duration::from_secs(1);
+        }
+    }
+    ack_reader.join().unwrap();
+    let acked: HashSet<String> = acked.lock().unwrap().clone();
+    let all_receipts = poll(Duration::from_secs(60), || {
+        let got = receipts.lock().unwrap();
+        acked.iter().all(|id| got.contains(id)).then_some(())
+    });
+    done.store(true, Ordering::Relaxed);
+    receipt_reader.join().unwrap();
+    samples.push((started.elapsed(), rss_kib(pid), fd_count(pid)));
+
+    let stats = core_stats(&core);
+    let receipts_seen = receipts.lock().unwrap().len();
+    Soak {
+        total,
+        acked: acked.len(),
+        refused: refused.load(Ordering::Relaxed),
+        at_core: stats.inserted as usize,
+        at_carrier: carrier.stats().submits_ok as usize,
+        all_receipts: all_receipts.is_some(),
+        receipts: receipts_seen,
+        samples,
+        log: gateway.log(),
+    }
+}
