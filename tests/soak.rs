@@ -102,9 +102,9 @@ fn the_hub_flow_at_a_steady_rate_keeps_memory_and_fds_flat_and_loses_nothing() {
 /// (nothing should stay once a message is final). Fails today: the 10-minute soak grew RSS
 /// linearly by ~400 bytes a message (40 MiB -> 88 MiB over 96,000 messages).
 #[test]
-#[ignore = "known bug, see docs/reliability.md (Soak); suspected cause: the carrier-id -> core-id maps keep \
-            every mapping after its final receipt (in-memory IdMap up to 2,000,000 per bind / \
-            72 h, plus the fjall receipt map); fixing it touches engine/src/shard/carrier.rs"]
+#[ignore = "known open bug, see docs/reliability.md (Soak): still ~330 B/message over 45 s after the \
+            in-memory carrier-id map started forgetting messages at their final receipt; the fjall \
+            receipt map (memtable until flush) is the next suspect"]
 fn memory_per_message_does_not_grow_after_final_receipts() {
     let soak = run(45, 200);
     assert!(

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::client::{ClientConnection, ClientMsg};
+use crate::proto::receipt::ReceiptState;
 use crate::proto::{Body, CommandId, CommandStatus, Pdu};
 use crate::translate::status::receipt_update;
 use crate::translate::{self, CarrierReceipt, Inbound};
@@ -93,9 +94,19 @@ impl ClientConnection {
             Some(mapped) => {
                 let update =
                     receipt_update(&receipt, mapped.part, mapped.parts, &self.bind_context());
+                let is_final = receipt.state.is_some_and(|state| {
+                    !matches!(state, ReceiptState::Enroute | ReceiptState::Accepted)
+                });
+                let idmap = Rc::clone(&self.idmap);
+                let carrier_id = receipt.carrier_message_id.clone();
                 self.ctx.spawn_core_call(async move {
                     let status = match ctx.core.put_delivery_status(&mapped.core_id, update).await {
-                        Ok(()) => CommandStatus::ESME_ROK,
+                        Ok(()) => {
+                            if is_final {
+                                idmap.borrow_mut().remove(&carrier_id);
+                            }
+                            CommandStatus::ESME_ROK
+                        }
                         Err(error) => {
                             log::warn!(
                                 "{name}: receipt for message {} not taken by the core: {error}",

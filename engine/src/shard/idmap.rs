@@ -64,9 +64,39 @@ impl IdMap {
     }
 
     /// Mappings held.
+    /// Forgets a message whose final receipt the core has taken: it will get no other receipt
+    /// worth matching, and keeping it would hold memory for the whole TTL.
+    pub(crate) fn remove(&mut self, receipt_id: &str) {
+        let Some(keys) = message_id::keys(receipt_id) else {
+            return;
+        };
+        let Some(target) = message_id::find(receipt_id, |_, key| self.entries.get(key).cloned())
+        else {
+            return;
+        };
+        // Only the readings that point at this very message: the other reading of an all-digit
+        // id may be another message's.
+        for key in keys.iter() {
+            if self.entries.get(key) == Some(&target) {
+                self.entries.remove(key);
+            }
+        }
+        // The expiry queue still names the removed keys; drop them once they are most of it,
+        // so a steady flow of matched receipts keeps the queue as small as the map.
+        if self.order.len() > 1024 && self.order.len() > 2 * self.entries.len() {
+            let entries = &self.entries;
+            self.order.retain(|(_, key)| entries.contains_key(key));
+        }
+    }
+
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn queued(&self) -> usize {
+        self.order.len()
     }
 
     fn expire(&mut self, now: Instant) {
@@ -93,6 +123,35 @@ mod tests {
             part: 1,
             parts: 1,
         }
+    }
+
+    #[test]
+    fn removed_ids_stop_matching_and_memory_stays_flat() {
+        let mut map = IdMap::new(IdMap::DEFAULT_TTL, 1_000_000);
+        let now = Instant::now();
+        map.insert("0A1B", part("7"), now);
+        map.insert("12", part("8"), now);
+        map.insert("0x12", part("9"), now);
+        map.remove("a1b");
+        assert!(map.get("0A1B", now).is_none());
+        // Removing "12" leaves the message whose hex id reads 18 in decimal.
+        map.remove("12");
+        assert_eq!(map.get("0x12", now).unwrap().core_id, "9");
+        for i in 0..100_000u32 {
+            let id = format!("{i:x}");
+            map.insert(&id, part("x"), now);
+            map.remove(&id);
+        }
+        assert_eq!(map.len(), 0);
+        assert!(
+            map.queued() <= 4096,
+            "queue kept {} stale keys",
+            map.queued()
+        );
+        // A key inserted again after removal keeps matching.
+        map.insert("beef", part("9"), now);
+        map.remove("dead");
+        assert_eq!(map.get("beef", now).unwrap().core_id, "9");
     }
 
     #[test]
