@@ -30,6 +30,18 @@ fi
 SMPPLIB_PYTHON="$(pwd)/$venv/bin/python"
 export SMPPLIB_PYTHON
 
+# The web UI is tested in a real headless Chromium (Debian package) driven by playwright-core (npm).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  log "installing chromium and npm"
+  apt-get update -qq && apt-get install -y -qq chromium npm >/dev/null
+fi
+browser_dir=http-sidecar/tests/web_browser
+if [ ! -d "$browser_dir/node_modules/playwright-core" ]; then
+  log "installing playwright-core into $browser_dir"
+  (cd "$browser_dir" && npm install --no-save --no-audit --no-fund --silent playwright-core@1.65.1)
+fi
+export REQUIRE_BROWSER_TEST=1
+
 log "cargo fmt --check"
 cargo fmt --all -- --check
 

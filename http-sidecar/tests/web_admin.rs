@@ -667,11 +667,21 @@ fn tempfile_dir() -> std::path::PathBuf {
 fn the_ui_works_in_a_headless_browser() {
     let script_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web_browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    // scripts/test.sh installs both and sets this, so CI cannot pass with the browser test skipped.
+    let required = std::env::var_os("REQUIRE_BROWSER_TEST").is_some();
     if !std::path::Path::new(&chromium).exists() {
+        assert!(
+            !required,
+            "{chromium} is missing and REQUIRE_BROWSER_TEST is set"
+        );
         eprintln!("SKIPPED: {chromium} not installed (apt-get install -y chromium)");
         return;
     }
     if !script_dir.join("node_modules/playwright-core").exists() {
+        assert!(
+            !required,
+            "playwright-core is missing and REQUIRE_BROWSER_TEST is set"
+        );
         eprintln!(
             "SKIPPED: playwright-core not installed (cd {} && npm install --no-save playwright-core)",
             script_dir.display()
