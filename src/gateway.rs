@@ -75,9 +75,15 @@ impl Gateway {
                 return Err(format!("listen.port: cannot listen on {addr}: {error}"));
             }
         }
-        // Checked before anything starts: a UI without credentials must not come up.
+        // A UI without credentials must not come up; the gateway itself still serves SMPP.
         let web_settings = if config.web.enabled {
-            Some(WebSettings::from_config(&config.web)?)
+            match WebSettings::from_config(&config.web) {
+                Ok(settings) => Some(settings),
+                Err(why) => {
+                    log::warn!("the web UI is not started: {why}");
+                    None
+                }
+            }
         } else {
             None
         };

@@ -159,8 +159,8 @@ pub struct Web {
     pub port: u16,
     /// HTTPS files; `None` serves plain HTTP.
     pub tls: Option<TlsFiles>,
-    /// The operators' token (login and `Authorization: Bearer`); the UI refuses to start
-    /// without one.
+    /// The operators' token (login and `Authorization: Bearer`); without one the UI is not
+    /// started (a warning names the key) while the gateway runs.
     pub admin_token: Option<Secret>,
 }
 
