@@ -67,12 +67,22 @@ impl Gateway {
 
         if config.listen.enabled {
             // The shards bind with SO_REUSEPORT, which lets a second gateway of the same user
-            // share the port silently and take half of the partners; a plain bind first
-            // refuses to start instead.
+            // share the port silently and take half of the partners. A plain bind cannot tell
+            // that apart from the sockets a killed predecessor left closing (they share its
+            // SO_REUSEPORT), so look for a listener instead: anything accepting here is another
+            // server.
             let addr = config.listen.socket_addr();
-            if let Err(error) = std::net::TcpListener::bind(addr) {
+            let probe = if addr.ip().is_unspecified() {
+                std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+            } else {
+                addr
+            };
+            if std::net::TcpStream::connect_timeout(&probe, Duration::from_millis(500)).is_ok() {
                 pool.shutdown_within(Duration::from_secs(1));
-                return Err(format!("listen.port: cannot listen on {addr}: {error}"));
+                return Err(format!(
+                    "listen.port: cannot listen on {addr}: another process already accepts \
+                     connections there"
+                ));
             }
         }
         // A UI without credentials must not come up; the gateway itself still serves SMPP.

@@ -84,7 +84,7 @@ fn with_runtime_peers(
     let dir = PeerStore::dir_for(&config.cache_dir);
     let store = PeerStore::open(&dir).map_err(|error| {
         format!(
-            "cannot open the runtime peer store {}: {error}",
+            "cache_dir: cannot open the runtime peer store {}: {error}",
             dir.display()
         )
     })?;

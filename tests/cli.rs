@@ -158,19 +158,28 @@ fn a_second_gateway_cannot_share_the_smpp_port() {
         .unwrap_or_else(|e| panic!("{e}"));
     let dir = std::env::temp_dir().join(format!("omsmpp-cli-twice-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let config = dir.join("gateway.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "api_base_url = \"http://127.0.0.1:1\"\ncache_dir = \"{}\"\nshards = 1\n\
-             [[server_binds]]\nname = \"p\"\nsystem_id = \"p\"\npassword = \"pw\"\n\
-             allowed_bind_types = [\"transceiver\"]\nip_whitelist = [\"127.0.0.1\"]\n\
-             [listen]\nhost = \"127.0.0.1\"\nport = {port}\n[metrics]\nenabled = false\n",
-            dir.join("cache").display()
-        ),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let run = || {
+    // Each copy has its own cache_dir: the shared one would stop the second at its lock first.
+    let write_config = |name: &str, cache: &str| {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "api_base_url = \"http://127.0.0.1:1\"\ncache_dir = \"{}\"\nshards = 1\n\
+                 [[server_binds]]\nname = \"p\"\nsystem_id = \"p\"\npassword = \"pw\"\n\
+                 allowed_bind_types = [\"transceiver\"]\nip_whitelist = [\"127.0.0.1\"]\n\
+                 [listen]\nhost = \"127.0.0.1\"\nport = {port}\n[metrics]\nenabled = false\n\
+                 [web]\nenabled = false\n",
+                dir.join(cache).display()
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        path
+    };
+    let configs = [
+        write_config("first.toml", "cache1"),
+        write_config("second.toml", "cache2"),
+    ];
+    let run = |config: &std::path::Path| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_omnimessage-smpp"));
         command
             .args(["--config", &config.display().to_string()])
@@ -179,7 +188,7 @@ fn a_second_gateway_cannot_share_the_smpp_port() {
             .stderr(std::process::Stdio::piped());
         command
     };
-    let mut first = run().spawn().unwrap_or_else(|e| panic!("{e}"));
+    let mut first = run(&configs[0]).spawn().unwrap_or_else(|e| panic!("{e}"));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -188,7 +197,7 @@ fn a_second_gateway_cannot_share_the_smpp_port() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let mut second = run().spawn().unwrap_or_else(|e| panic!("{e}"));
+    let mut second = run(&configs[1]).spawn().unwrap_or_else(|e| panic!("{e}"));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let status = loop {
         match second.try_wait() {
