@@ -99,6 +99,16 @@ impl Config {
                 .text
                 .push_str("# tls_cert, tls_key: unset (plain HTTP)\n"),
         }
+        match &self.web.admin_token {
+            // Masked at the token's minimum length, so the output still loads.
+            Some(_) => web.line(
+                "admin_token",
+                &format!("{}  # masked", quote(&"*".repeat(16))),
+            ),
+            None => web
+                .text
+                .push_str("# admin_token: unset (the web UI is not started)\n"),
+        }
         text.push_str("\n[web]\n");
         text.push_str(&web.text);
         text

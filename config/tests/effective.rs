@@ -99,6 +99,7 @@ host = "::1"
 port = 8100
 tls_cert = "/etc/gw/cert.pem"
 tls_key = "/etc/gw/key.pem"
+admin_token = "0123456789abcdef0123456789abcdef"
 "#;
 
 /// The `key = value` lines of each table of a rendered configuration, in order.
