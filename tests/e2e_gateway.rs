@@ -6,112 +6,15 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
-use common::{free_port, E2eConfig, GatewayProcess};
-use engine::proto::{Address, Bind, Body, CommandStatus, DeliverSm, ShortMessage, SubmitSm};
-use engine::session::{BindType, CloseReason, EsmeSession, Event, SessionConfig};
+use bytes::Bytes;
+use common::{free_port, E2eConfig, Esme, GatewayProcess};
+use engine::proto::{Address, Body, CommandStatus, ShortMessage, SubmitSm};
+use engine::session::{BindType, CloseReason, Event};
 use smpp_loadgen::core_sim::{CoreSim, RouteTable, SimConfig};
 use smpp_loadgen::smsc::{SmscConfig, SmscSim};
-
-/// A blocking partner ESME that answers deliver_sm with ESME_ROK.
-struct Partner {
-    stream: TcpStream,
-    session: EsmeSession,
-    buf: BytesMut,
-    events: Vec<Event>,
-    delivered: Vec<DeliverSm>,
-}
-
-impl Partner {
-    fn connect(port: u16) -> Partner {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let stream = loop {
-            match TcpStream::connect(("127.0.0.1", port)) {
-                Ok(stream) => break stream,
-                Err(e) if Instant::now() < deadline => {
-                    let _ = e;
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-                Err(e) => panic!("gateway not listening: {e}"),
-            }
-        };
-        stream
-            .set_read_timeout(Some(Duration::from_millis(20)))
-            .unwrap();
-        Partner {
-            stream,
-            session: EsmeSession::new(SessionConfig::default(), Instant::now()),
-            buf: BytesMut::new(),
-            events: Vec::new(),
-            delivered: Vec::new(),
-        }
-    }
-
-    fn pump(&mut self) -> bool {
-        let mut out = BytesMut::new();
-        self.session.poll_transmit(&mut out);
-        if !out.is_empty() {
-            let _ = self.stream.write_all(&out);
-        }
-        let mut chunk = [0u8; 8192];
-        let open = match self.stream.read(&mut chunk) {
-            Ok(0) => false,
-            Ok(n) => {
-                self.buf.extend_from_slice(&chunk[..n]);
-                self.session.handle_input(&mut self.buf, Instant::now());
-                true
-            }
-            Err(e) => matches!(
-                e.kind(),
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-            ),
-        };
-        if !open {
-            self.session.connection_lost();
-        }
-        while let Some(event) = self.session.poll_event() {
-            if let Event::RequestReceived(pdu) = &event {
-                if let Body::DeliverSm(sm) = &pdu.body {
-                    self.delivered.push(sm.clone());
-                    let _ = self.session.respond_status(
-                        pdu.sequence_number,
-                        pdu.command_id(),
-                        CommandStatus::ESME_ROK,
-                    );
-                    continue;
-                }
-            }
-            self.events.push(event);
-        }
-        open
-    }
-
-    fn wait_for<T>(&mut self, timeout: Duration, pick: impl Fn(&Event) -> Option<T>) -> Option<T> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(i) = self.events.iter().position(|e| pick(e).is_some()) {
-                return pick(&self.events.remove(i));
-            }
-            if Instant::now() > deadline || !self.pump() {
-                return self.events.iter().find_map(&pick);
-            }
-        }
-    }
-
-    fn request(&mut self, body: Body) -> engine::proto::Pdu {
-        let seq = self.session.send_request(body, 0, Instant::now()).unwrap();
-        self.wait_for(Duration::from_secs(10), |e| match e {
-            Event::Response { seq: s, pdu, .. } if *s == seq => Some(pdu.clone()),
-            _ => None,
-        })
-        .expect("no response")
-    }
-}
 
 fn submit(source: &str) -> Body {
     Body::SubmitSm(SubmitSm {
@@ -147,18 +50,9 @@ fn partner_submit_goes_to_the_carrier_and_its_receipt_comes_back() {
     .toml();
     let mut gateway = GatewayProcess::start("e2e", &config);
 
-    let mut partner = Partner::connect(listen_port);
-    let bind = Bind::new("partner", "partner1").unwrap();
-    partner
-        .session
-        .bind(BindType::Transceiver, bind, Instant::now())
-        .unwrap();
-    let bound = partner.wait_for(Duration::from_secs(10), |e| match e {
-        Event::Bound { .. } => Some(true),
-        Event::BindFailed(_) => Some(false),
-        _ => None,
-    });
-    assert_eq!(bound, Some(true), "log:\n{}", gateway.log());
+    let (mut partner, bound) =
+        Esme::bind(listen_port, BindType::Transceiver, "partner", "partner1");
+    assert_eq!(bound, CommandStatus::ESME_ROK, "log:\n{}", gateway.log());
 
     let resp = partner.request(submit("MyBrand"));
     assert_eq!(resp.command_status, CommandStatus::ESME_ROK);
@@ -171,17 +65,21 @@ fn partner_submit_goes_to_the_carrier_and_its_receipt_comes_back() {
     assert_eq!(rejected.command_status, CommandStatus::ESME_RINVSRCADR);
 
     // The receipt travels core -> carrier -> gateway -> core -> gateway -> partner.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while partner.delivered.is_empty() && Instant::now() < deadline {
-        partner.pump();
-    }
-    let receipt = partner.delivered.first().unwrap_or_else(|| {
-        panic!(
-            "no receipt reached the partner; carrier {:?}\nlog:\n{}",
-            carrier.stats(),
-            gateway.log()
-        )
-    });
+    let receipt = partner
+        .wait_for(Duration::from_secs(20), |e| match e {
+            Event::RequestReceived(pdu) => match &pdu.body {
+                Body::DeliverSm(sm) => Some(sm.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no receipt reached the partner; carrier {:?}\nlog:\n{}",
+                carrier.stats(),
+                gateway.log()
+            )
+        });
     assert_eq!(receipt.esm_class & 0x3C, 0x04, "a delivery receipt");
     assert_eq!(
         receipt

@@ -325,7 +325,7 @@ pub mod web {
         K::Secret,
         D::Unset,
         "Token operators log in to the web UI with and scripts send as `Authorization: Bearer` \
-         (at least 16 characters, e.g. `openssl rand -hex 32`); required when `enabled`.",
+         (at least 16 characters, e.g. `openssl rand -hex 32`); without it the web UI is not started (a warning names this key).",
     )
     .range(16, 256)
     .env(&["OMNIMESSAGE_SMPP_WEB_ADMIN_TOKEN"]);
