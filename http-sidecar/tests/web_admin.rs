@@ -3,6 +3,8 @@
 //! body limits, static paths and HTTPS.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "web_browser/driver.rs"]
+mod driver;
 mod support;
 
 use std::net::SocketAddr;
@@ -463,6 +465,7 @@ fn cache_operations_reach_the_backend() {
         .json();
     assert_eq!(listed["messages"].as_array().unwrap().len(), 2);
     assert_eq!(listed["messages"][0]["state"], "failed_permanent");
+    assert_eq!(listed["messages"][0]["id_str"], "1");
     assert_eq!(
         listed["messages"][0]["next_retry_at_ms"],
         1_700_000_000_000u64
@@ -660,34 +663,15 @@ fn tempfile_dir() -> std::path::PathBuf {
 
 /// The UI in a real headless Chromium (http-sidecar/tests/web_browser/ui.mjs, playwright-core):
 /// log in, see the binds, add a client peer through the form, visit every page. Screenshots go
-/// to docs/screenshots/. Skipped, saying why, when chromium or playwright-core is missing
-/// (`apt-get install -y chromium`; `npm install --no-save playwright-core` in
-/// http-sidecar/tests/web_browser).
+/// to a temporary directory (docs/screenshots/ with UPDATE_SCREENSHOTS=1). Skipped, saying why,
+/// when chromium or playwright-core is missing (`apt-get install -y chromium`; `npm install
+/// --no-save playwright-core` in http-sidecar/tests/web_browser).
 #[test]
 fn the_ui_works_in_a_headless_browser() {
-    let script_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/web_browser");
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
-    // scripts/test.sh installs both and sets this, so CI cannot pass with the browser test skipped.
-    let required = std::env::var_os("REQUIRE_BROWSER_TEST").is_some();
-    if !std::path::Path::new(&chromium).exists() {
-        assert!(
-            !required,
-            "{chromium} is missing and REQUIRE_BROWSER_TEST is set"
-        );
-        eprintln!("SKIPPED: {chromium} not installed (apt-get install -y chromium)");
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Some(browser) = driver::Browser::find(&manifest.join("tests/web_browser")) else {
         return;
-    }
-    if !script_dir.join("node_modules/playwright-core").exists() {
-        assert!(
-            !required,
-            "playwright-core is missing and REQUIRE_BROWSER_TEST is set"
-        );
-        eprintln!(
-            "SKIPPED: playwright-core not installed (cd {} && npm install --no-save playwright-core)",
-            script_dir.display()
-        );
-        return;
-    }
+    };
     let ui = start();
     let addr = ui.web.local_addr();
     let bearer = format!("Bearer {TOKEN}");
@@ -729,33 +713,13 @@ fn the_ui_works_in_a_headless_browser() {
         "core unreachable: 3 messages cached".to_owned(),
     );
 
-    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let mut child = std::process::Command::new("node")
-        .arg(script_dir.join("ui.mjs"))
-        .arg(format!("http://{addr}"))
-        .arg(TOKEN)
-        .arg(&shots)
-        .env("CHROMIUM", &chromium)
-        .current_dir(&script_dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    let deadline = std::time::Instant::now() + Duration::from_secs(90);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the browser test took longer than 90 s");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("OK"),
-        "{stdout}\n{stderr}"
+    let shots = driver::Screenshots::new(&manifest.join("../docs/screenshots"), "fake");
+    browser.run(
+        "ui.mjs",
+        &format!("http://{addr}"),
+        TOKEN,
+        &shots,
+        Duration::from_secs(90),
     );
     let added = ui.peers.client_peers();
     let new_peer = added

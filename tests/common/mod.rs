@@ -650,3 +650,21 @@ impl GatewayProcess {
         let _ = self.child.wait();
     }
 }
+
+/// `toml` (an [`E2eConfig`] text) with the web UI on 127.0.0.1 and `admin_token`; its port.
+pub fn with_web_ui(toml: &str, admin_token: &str) -> (String, u16) {
+    let port = free_port();
+    let at = toml
+        .find("[web]\nenabled = false\n")
+        .expect("E2eConfig has [web]");
+    let (before, web) = toml.split_at(at);
+    let port_line = web.lines().find(|l| l.starts_with("port = ")).unwrap();
+    let web = web
+        .replacen("enabled = false", "enabled = true", 1)
+        .replacen(
+            port_line,
+            &format!("port = {port}\nhost = \"127.0.0.1\"\nadmin_token = \"{admin_token}\""),
+            1,
+        );
+    (format!("{before}{web}"), port)
+}

@@ -215,6 +215,8 @@ fn cache_route(context: &Context, request: Request, method: &Method, path: &str,
                         .map(|m| {
                             json!({
                                 "id": m.id,
+                                // Ids use all 64 bits; a JavaScript number would round them.
+                                "id_str": m.id.to_string(),
                                 "bind": m.bind,
                                 "state": m.state.as_str(),
                                 "retry_count": m.retry_count,

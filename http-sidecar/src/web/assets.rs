@@ -1,11 +1,10 @@
 //! The pages and static files compiled into the binary. Only names in these tables are served,
 //! so no request path can reach anything else (`/static/../x` is simply not a name here).
+//! Every page is its `<main>` fragment in the one layout (head, header and navigation), so the
+//! shared parts are written once.
 
-const STATUS_HTML: &str = include_str!("assets/status.html");
+const LAYOUT_HTML: &str = include_str!("assets/layout.html");
 const PEERS_HTML: &str = include_str!("assets/peers.html");
-const QUEUE_HTML: &str = include_str!("assets/queue.html");
-const CACHE_HTML: &str = include_str!("assets/cache.html");
-const LOGS_HTML: &str = include_str!("assets/logs.html");
 
 const JS: &str = "text/javascript; charset=utf-8";
 
@@ -30,14 +29,56 @@ const STATIC_FILES: [(&str, &str, &str); 8] = [
     ),
 ];
 
-/// The navigation: path and label of each page.
-const NAV: [(&str, &str); 6] = [
-    ("/", "Live Status"),
-    ("/peers/client", "Client Peers"),
-    ("/peers/server", "Server Peers"),
-    ("/queue", "Queue"),
-    ("/cache", "Cache"),
-    ("/logs", "Logs"),
+/// A page of the navigation.
+struct Page {
+    /// Where it is served.
+    path: &'static str,
+    /// Its title and navigation label.
+    title: &'static str,
+    /// Its script under /static/.
+    script: &'static str,
+    /// Its `<main>` element.
+    main: &'static str,
+}
+
+/// Every page, in navigation order.
+const PAGES: [Page; 6] = [
+    Page {
+        path: "/",
+        title: "Live Status",
+        script: "status.js",
+        main: include_str!("assets/status.html"),
+    },
+    Page {
+        path: "/peers/client",
+        title: "Client Peers",
+        script: "peers.js",
+        main: PEERS_HTML,
+    },
+    Page {
+        path: "/peers/server",
+        title: "Server Peers",
+        script: "peers.js",
+        main: PEERS_HTML,
+    },
+    Page {
+        path: "/queue",
+        title: "Queue",
+        script: "queue.js",
+        main: include_str!("assets/queue.html"),
+    },
+    Page {
+        path: "/cache",
+        title: "Cache",
+        script: "cache.js",
+        main: include_str!("assets/cache.html"),
+    },
+    Page {
+        path: "/logs",
+        title: "Logs",
+        script: "logs.js",
+        main: include_str!("assets/logs.html"),
+    },
 ];
 
 /// The content type and contents of a static file.
@@ -50,37 +91,33 @@ pub(crate) fn static_file(path: &str) -> Option<(&'static str, &'static str)> {
 
 fn nav(current: &str) -> String {
     let mut html = String::from("<nav>");
-    for (path, label) in NAV {
-        let marker = if path == current {
+    for Page { path, title, .. } in &PAGES {
+        let marker = if *path == current {
             " aria-current=\"page\""
         } else {
             ""
         };
-        html.push_str(&format!("<a href=\"{path}\"{marker}>{label}</a>"));
+        html.push_str(&format!("<a href=\"{path}\"{marker}>{title}</a>"));
     }
     html.push_str("</nav>");
     html
 }
 
-/// The page at `path`, with its navigation filled in.
+/// The page at `path`: its `<main>` in the layout, with the navigation filled in.
 pub(crate) fn page(path: &str) -> Option<String> {
-    let template = match path {
-        "/" => STATUS_HTML,
-        "/peers/client" | "/peers/server" => PEERS_HTML,
-        "/queue" => QUEUE_HTML,
-        "/cache" => CACHE_HTML,
-        "/logs" => LOGS_HTML,
-        _ => return None,
-    };
-    let (kind, title) = match path {
-        "/peers/server" => ("server", "Server Peers"),
-        _ => ("client", "Client Peers"),
+    let page = PAGES.iter().find(|page| page.path == path)?;
+    let kind = if path == "/peers/server" {
+        "server"
+    } else {
+        "client"
     };
     Some(
-        template
+        LAYOUT_HTML
+            .replace("{{main}}", page.main)
             .replace("{{nav}}", &nav(path))
-            .replace("{{kind}}", kind)
-            .replace("{{peers_title}}", title),
+            .replace("{{title}}", page.title)
+            .replace("{{script}}", page.script)
+            .replace("{{kind}}", kind),
     )
 }
 
@@ -98,8 +135,20 @@ mod tests {
 
     #[test]
     fn every_page_links_every_page() {
-        for (path, _) in NAV {
+        for Page {
+            path,
+            title,
+            script,
+            ..
+        } in &PAGES
+        {
+            assert!(
+                static_file(&format!("/static/{script}")).is_some(),
+                "{script}"
+            );
             let html = page(path).unwrap_or_default();
+            assert!(html.contains(&format!("<title>OmniMessage SMPP — {title}</title>")));
+            assert_eq!(html.matches("<main").count(), 1, "{path}");
             assert!(
                 html.contains(&format!("<a href=\"{path}\" aria-current")),
                 "{path}"

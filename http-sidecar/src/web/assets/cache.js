@@ -16,22 +16,26 @@ async function showBind(bind) {
   body.replaceChildren();
   for (const m of result.body.messages) {
     const row = body.insertRow();
-    UI.cell(row, m.id);
+    // m.id is a 64-bit integer that a JavaScript number would round: use the string.
+    const id = m.id_str;
+    row.dataset.id = id;
+    UI.cell(row, id);
     UI.cell(row, m.state, `state state-${m.state}`);
     UI.cell(row, m.retry_count);
     UI.cell(row, UI.time(m.next_retry_at_ms));
     UI.cell(row, UI.time(m.created_at_ms));
     UI.cell(row, m.last_error, "error-text");
     const actions = row.insertCell();
-    if (m.state === "failed_permanent") {
+    // A waiting message can be sent at once too (e.g. the core is back before its next retry).
+    if (m.state !== "delivering") {
       actions.append(UI.el("button", { type: "button", text: "Retry", onclick: async () => {
-        say(await UI.api("POST", `/api/cache/${m.id}/retry`), `Message ${m.id} goes back to pending.`);
+        say(await UI.api("POST", `/api/cache/${id}/retry`), `Message ${id} goes back to pending.`);
         refresh();
       } }));
     }
     actions.append(UI.el("button", { type: "button", text: "Delete", onclick: async () => {
-      if (!confirm(`Delete cached message ${m.id}?`)) return;
-      say(await UI.api("DELETE", `/api/cache/${m.id}`), `Message ${m.id} deleted.`);
+      if (!confirm(`Delete cached message ${id}?`)) return;
+      say(await UI.api("DELETE", `/api/cache/${id}`), `Message ${id} deleted.`);
       refresh();
     } }));
   }
@@ -55,6 +59,7 @@ async function refresh() {
   body.replaceChildren();
   for (const { bind, counts } of result.body.binds) {
     const row = body.insertRow();
+    row.dataset.bind = bind;
     for (const value of [bind, counts.total, counts.pending, counts.delivering, counts.failed_permanent]) UI.cell(row, value);
     const actions = row.insertCell();
     actions.append(UI.el("button", { type: "button", text: "Messages", onclick: () => showBind(bind) }));

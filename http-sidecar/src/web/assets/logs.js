@@ -7,7 +7,6 @@ const state = document.getElementById("state");
 let source = null;
 let paused = false;
 let held = [];
-let csrf = "";
 
 function append(entry) {
   const span = document.createElement("span");
@@ -46,11 +45,9 @@ document.getElementById("pause").addEventListener("click", (event) => {
   if (!paused) { held.forEach(append); held = []; }
 });
 document.getElementById("clear").addEventListener("click", async () => {
-  await fetch("/api/logs/clear", { method: "POST", headers: { "X-CSRF-Token": csrf }, credentials: "same-origin" });
+  await UI.api("POST", "/api/logs/clear");
   lines.replaceChildren();
   held = [];
 });
 
-fetch("/api/session", { credentials: "same-origin" })
-  .then((r) => r.json()).then((s) => { csrf = s.csrf_token; }).catch(() => {});
 connect();

@@ -1,25 +1,12 @@
 // Live Status: reads /api/status every 5 s and renders it with textContent only (no HTML from data).
 "use strict";
 const REFRESH_MS = 5000;
-let csrf = "";
 
 function text(id, value) { document.getElementById(id).textContent = value; }
 
-function cell(row, value, className) {
-  const td = row.insertCell();
-  td.textContent = value === null || value === undefined ? "–" : String(value);
-  if (className) td.className = className;
-  return td;
-}
-
 async function command(bind, action) {
-  const response = await fetch(`/api/binds/${encodeURIComponent(bind)}/${action}`, {
-    method: "POST", headers: { "X-CSRF-Token": csrf }, credentials: "same-origin",
-  });
-  const body = await response.json().catch(() => ({}));
-  const message = document.getElementById("message");
-  message.hidden = response.ok;
-  message.textContent = response.ok ? "" : `${action} ${bind}: ${body.error || response.status}`;
+  const result = await UI.api("POST", `/api/binds/${encodeURIComponent(bind)}/${action}`);
+  UI.show("message", result.ok ? `${bind}: ${action} sent.` : `${action} ${bind}: ${result.body.error || result.status}`, !result.ok);
   refresh();
 }
 
@@ -36,18 +23,20 @@ function render(status) {
   body.replaceChildren();
   for (const bind of status.binds) {
     const row = body.insertRow();
-    cell(row, bind.name);
-    cell(row, bind.mode + (bind.bind_type ? ` (${bind.bind_type})` : ""));
-    cell(row, `${bind.system_id}@${bind.host}:${bind.port}`);
-    cell(row, bind.state, `state state-${bind.state}`);
-    cell(row, bind.since);
-    cell(row, `${bind.tps_now} / ${bind.tps_limit}`);
-    cell(row, bind.in_flight);
-    cell(row, bind.counters.messages_sent);
-    cell(row, bind.counters.messages_received);
-    cell(row, bind.counters.delivery_failures);
-    cell(row, bind.counters.throttled);
-    cell(row, bind.last_error, "error-text");
+    row.dataset.name = bind.name;
+    row.dataset.state = bind.state;
+    UI.cell(row, bind.name);
+    UI.cell(row, bind.mode + (bind.bind_type ? ` (${bind.bind_type})` : ""));
+    UI.cell(row, `${bind.system_id}@${bind.host}:${bind.port}`);
+    UI.cell(row, bind.state, `state state-${bind.state}`);
+    UI.cell(row, bind.since);
+    UI.cell(row, `${bind.tps_now} / ${bind.tps_limit}`);
+    UI.cell(row, bind.in_flight);
+    UI.cell(row, bind.counters.messages_sent);
+    UI.cell(row, bind.counters.messages_received);
+    UI.cell(row, bind.counters.delivery_failures);
+    UI.cell(row, bind.counters.throttled);
+    UI.cell(row, bind.last_error, "error-text");
     const actions = row.insertCell();
     for (const action of ["reconnect", "disconnect"]) {
       const button = document.createElement("button");
@@ -70,7 +59,5 @@ async function refresh() {
   }
 }
 
-fetch("/api/session", { credentials: "same-origin" })
-  .then((r) => r.json()).then((s) => { csrf = s.csrf_token; }).catch(() => {});
 refresh();
 setInterval(refresh, REFRESH_MS);
