@@ -90,6 +90,8 @@ struct Scenario {
     gateway: GatewayProcess,
     browser: Steps,
     listen: u16,
+    /// The partner bound at the start (closed by the ip_whitelist change).
+    partner: Option<Esme>,
 }
 
 impl Scenario {
@@ -129,6 +131,7 @@ fn an_operator_runs_the_real_gateway_from_the_web_ui() {
         gateway,
         browser: steps,
         listen,
+        partner: None,
     };
 
     live_status_shows_the_binds(&mut run);
@@ -166,8 +169,8 @@ fn live_status_shows_the_binds(run: &mut Scenario) {
         "{rows}"
     );
     assert_eq!(rows[PARTNER_BIND][1], "server", "{rows}");
-    // The partner's session stays up (answering enquire_link) while the UI is used.
     assert!(partner.pump());
+    run.partner = Some(partner);
 }
 
 /// Step 2: a client peer added with the Client Peers form binds to its carrier simulator
@@ -186,7 +189,8 @@ fn a_client_peer_added_in_the_form_binds_to_its_carrier(run: &mut Scenario, carr
     assert!(!row.to_string().contains(NEW_PEER_PASSWORD), "{row}");
     let rows = run.step(
         "binds",
-        json!({ "expect": { NEW_PEER: "connected", "carrier_sim": "connected" },
+        json!({ "expect": { NEW_PEER: "connected", "carrier_sim": "connected",
+                            PARTNER_BIND: "connected" },
                 "screenshot": "status" }),
     );
     assert!(
@@ -241,6 +245,10 @@ fn an_edited_ip_whitelist_refuses_the_partner(run: &mut Scenario) {
                 "screenshot": "server-peers" }),
     );
     assert_eq!(row[3], "192.0.2.0/24", "{row}");
+    // The sessions bound under the old whitelist are closed.
+    let mut first = run.partner.take().unwrap();
+    let closed = poll(Duration::from_secs(10), || (!first.pump()).then_some(()));
+    assert!(closed.is_some(), "the first partner session is still open");
     let (mut refused, status) = partner_bind(run.listen);
     assert_eq!(status, None, "refused at accept, no bind_resp");
     assert!(!refused.pump(), "the gateway closed the connection");
@@ -263,7 +271,12 @@ fn a_cached_message_is_retried_from_the_page(
     core: CoreSim,
     core_port: u16,
 ) -> CoreSim {
+    assert!(!run.gateway.log().contains("connection refused"));
     core.shutdown();
+    // The simulator's open connections may still answer for a moment (they close within
+    // 100 ms): wait until the gateway has met a closed port.
+    run.gateway
+        .wait_for_log("connection refused", Duration::from_secs(10));
     let (mut partner, status) = partner_bind(run.listen);
     assert_eq!(status, Some(CommandStatus::ESME_ROK));
     let text = "cached while the core was down, retried from the web UI";

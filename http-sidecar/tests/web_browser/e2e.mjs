@@ -104,7 +104,11 @@ const steps = {
   async logs({ search, text, screenshot }) {
     await visit("/logs");
     await page.fill("#search", search);
-    await page.locator("#lines span", { hasText: text }).first().waitFor({ timeout: CHANGE_MS });
+    // The stream restarts with the filter after a short pause in typing: wait for its lines.
+    await page.waitForFunction(([search, text]) => {
+      const lines = [...document.querySelectorAll("#lines span")].map((line) => line.textContent.toLowerCase());
+      return lines.every((line) => line.includes(search)) && lines.some((line) => line.includes(text));
+    }, [search.toLowerCase(), text.toLowerCase()], { timeout: CHANGE_MS });
     if (screenshot) await shot(screenshot);
   },
 
