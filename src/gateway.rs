@@ -77,7 +77,13 @@ impl Gateway {
             } else {
                 addr
             };
-            if std::net::TcpStream::connect_timeout(&probe, Duration::from_millis(500)).is_ok() {
+            // A connect from 127.0.0.1:P to 127.0.0.1:P succeeds with nobody listening (TCP
+            // simultaneous open) when the kernel picks P as the probe's own port; that is not a
+            // server.
+            let someone_listens =
+                std::net::TcpStream::connect_timeout(&probe, Duration::from_millis(500))
+                    .is_ok_and(|stream| stream.local_addr().ok() != stream.peer_addr().ok());
+            if someone_listens {
                 pool.shutdown_within(Duration::from_secs(1));
                 return Err(format!(
                     "listen.port: cannot listen on {addr}: another process already accepts \
