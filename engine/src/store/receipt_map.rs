@@ -12,7 +12,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use fjall::{Database, Keyspace, KeyspaceCreateOptions};
+use fjall::{Database, Keyspace};
 
 use super::{stored_ms, StoreError};
 use crate::proto::message_id::{self, Index, MessageIdKey};
@@ -107,8 +107,8 @@ impl ReceiptMap {
     pub fn open(db: &Database, ttl: Duration) -> Result<ReceiptMap, StoreError> {
         Ok(ReceiptMap {
             db: db.clone(),
-            ids: db.keyspace("receipt_ids", KeyspaceCreateOptions::default)?,
-            expiry: db.keyspace("receipt_expiry", KeyspaceCreateOptions::default)?,
+            ids: db.keyspace("receipt_ids", super::keyspace_options)?,
+            expiry: db.keyspace("receipt_expiry", super::keyspace_options)?,
             ttl_ms: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
         })
     }
