@@ -141,6 +141,61 @@ fn batches_record_every_entry() {
 }
 
 #[test]
+fn forgotten_ids_stop_matching_and_spare_other_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open_database(dir.path()).unwrap();
+    let map = ReceiptMap::open(&db, DEFAULT_RECEIPT_TTL).unwrap();
+    map.record("0A1B", &core("7", 1, 1), t0()).unwrap();
+    map.record("12", &core("8", 1, 1), t0()).unwrap();
+    // Hex 0x12 is 18: its primary reading is another message's.
+    map.record("0x12", &core("9", 1, 1), t0()).unwrap();
+    assert_eq!(map.forget("a1b").unwrap(), 1);
+    assert_eq!(map.lookup("0A1B", t0()).unwrap(), None);
+    // "12" read as written is message 8; forgetting it leaves message 9 (hex 12).
+    assert_eq!(map.forget("12").unwrap(), 1);
+    assert_eq!(map.lookup("0x12", t0()).unwrap(), Some(core("9", 1, 1)));
+    // Unknown and empty ids are skipped.
+    assert_eq!(map.forget_batch(["dead", "", "beef"]).unwrap(), 0);
+    assert_eq!(map.lookup("0x12", t0()).unwrap(), Some(core("9", 1, 1)));
+    // Forgotten across a reopen too.
+    drop(map);
+    drop(db);
+    let db = open_database(dir.path()).unwrap();
+    let map = ReceiptMap::open(&db, DEFAULT_RECEIPT_TTL).unwrap();
+    assert_eq!(map.lookup("0A1B", t0()).unwrap(), None);
+    assert_eq!(map.lookup("12", t0()).unwrap(), Some(core("9", 1, 1)));
+}
+
+#[test]
+fn recording_and_forgetting_leaves_both_keyspaces_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open_database(dir.path()).unwrap();
+    let map = ReceiptMap::open(&db, DEFAULT_RECEIPT_TTL).unwrap();
+    for round in 0..20u64 {
+        let ids: Vec<String> = (0..1000u64)
+            .map(|i| format!("{}", 7_000_000_000 + round * 1000 + i))
+            .collect();
+        let c = core(&round.to_string(), 1, 1);
+        map.record_batch(ids.iter().map(|id| (id.as_str(), &c)), t0())
+            .unwrap();
+        assert_eq!(
+            map.forget_batch(ids.iter().map(String::as_str)).unwrap(),
+            1000
+        );
+    }
+    // The map's own keyspaces, opened by name: nothing left to keep for the TTL.
+    for name in ["receipt_ids", "receipt_expiry"] {
+        let keyspace = db
+            .keyspace(name, fjall::KeyspaceCreateOptions::default)
+            .unwrap();
+        assert_eq!(keyspace.len().unwrap(), 0, "{name}");
+    }
+    // A later purge finds nothing either.
+    let later = t0() + DEFAULT_RECEIPT_TTL + Duration::from_secs(1);
+    assert_eq!(map.purge_expired(later).unwrap(), 0);
+}
+
+#[test]
 fn stores_can_move_to_blocking_threads() {
     fn shareable<T: Send + Sync + Clone>() {}
     fn movable<T: Send>() {}

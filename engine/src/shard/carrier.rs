@@ -90,20 +90,25 @@ impl ClientConnection {
         let ctx = Rc::clone(&self.ctx);
         let mailbox = self.mailbox.sender();
         let name = self.bind.config.name.clone();
+        // A final receipt ends the message: its carrier id is forgotten once the core took it.
+        let is_final = receipt
+            .state
+            .is_some_and(|state| !matches!(state, ReceiptState::Enroute | ReceiptState::Accepted));
         match found {
             Some(mapped) => {
                 let update =
                     receipt_update(&receipt, mapped.part, mapped.parts, &self.bind_context());
-                let is_final = receipt.state.is_some_and(|state| {
-                    !matches!(state, ReceiptState::Enroute | ReceiptState::Accepted)
-                });
                 let idmap = Rc::clone(&self.idmap);
                 let carrier_id = receipt.carrier_message_id.clone();
+                let durable = self.ctx.receipts.clone();
                 self.ctx.spawn_core_call(async move {
                     let status = match ctx.core.put_delivery_status(&mapped.core_id, update).await {
                         Ok(()) => {
                             if is_final {
                                 idmap.borrow_mut().remove(&carrier_id);
+                                if let Some(store) = &durable {
+                                    store.forget(&carrier_id);
+                                }
                             }
                             CommandStatus::ESME_ROK
                         }
@@ -154,7 +159,11 @@ impl ClientConnection {
                                 now: std::time::SystemTime::now(),
                             };
                             let update = receipt_update(&receipt, core.part, core.parts, &context);
-                            ctx.core.put_delivery_status(&core.core_id, update).await
+                            let taken = ctx.core.put_delivery_status(&core.core_id, update).await;
+                            if let (Ok(()), true, Some(store)) = (&taken, is_final, &ctx.receipts) {
+                                store.forget(&receipt.carrier_message_id);
+                            }
+                            taken
                         }
                         None => super::cache_flow::post_receipt_or_cache(
                             &ctx,

@@ -24,6 +24,7 @@ const PURGE_EVERY: Duration = Duration::from_secs(600);
 
 enum Job {
     Record(String, CoreRef),
+    Forget(String),
     Lookup(String, oneshot::Sender<Option<CoreRef>>),
 }
 
@@ -37,6 +38,7 @@ impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Job::Record(id, _) => write!(f, "Record({id})"),
+            Job::Forget(id) => write!(f, "Forget({id})"),
             Job::Lookup(id, _) => write!(f, "Lookup({id})"),
         }
     }
@@ -60,6 +62,15 @@ impl ReceiptStore {
             self.jobs.try_send(Job::Record(carrier_id.to_owned(), core))
         {
             log::debug!("receipt store queue full: mapping of {carrier_id} not kept");
+        }
+    }
+
+    /// Forgets a carrier id whose final receipt the core has taken (its mapping would otherwise
+    /// stay on disk for the whole TTL); never waits. A full queue keeps the mapping until the
+    /// purge.
+    pub(crate) fn forget(&self, carrier_id: &str) {
+        if let Err(TrySendError::Full(_)) = self.jobs.try_send(Job::Forget(carrier_id.to_owned())) {
+            log::debug!("receipt store queue full: mapping of {carrier_id} kept until it expires");
         }
     }
 
@@ -92,15 +103,17 @@ fn serve(dir: &std::path::Path, queue: &Receiver<Job>) {
     };
     let mut last_purge = Instant::now();
     let mut records: Vec<(String, CoreRef)> = Vec::with_capacity(BATCH);
+    let mut forgets: Vec<String> = Vec::new();
     let mut lookups = Vec::new();
     while let Ok(first) = queue.recv() {
         let mut next = Some(first);
         while let Some(job) = next.take() {
             match job {
                 Job::Record(id, core) => records.push((id, core)),
+                Job::Forget(id) => forgets.push(id),
                 Job::Lookup(id, reply) => lookups.push((id, reply)),
             }
-            if records.len() < BATCH {
+            if records.len() < BATCH && forgets.len() < BATCH {
                 next = queue.try_recv().ok();
             }
         }
@@ -117,6 +130,19 @@ fn serve(dir: &std::path::Path, queue: &Receiver<Job>) {
             }
         }
         records.clear();
+        // After the records: an id is forgotten only once its final receipt came back, which
+        // is after it was recorded.
+        if let Some(map) = &map {
+            if !forgets.is_empty() {
+                if let Err(error) = map.forget_batch(forgets.iter().map(String::as_str)) {
+                    log::warn!(
+                        "receipt store: {} answered mapping(s) not removed: {error}",
+                        forgets.len()
+                    );
+                }
+            }
+        }
+        forgets.clear();
         for (id, reply) in lookups.drain(..) {
             let found = map
                 .as_ref()

@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use core_api::Concat;
-use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
+use fjall::{Database, Keyspace, PersistMode};
 
 use super::{stored_ms, StoreError};
 use crate::proto::reassembly::{
@@ -265,7 +265,7 @@ impl MoPartStore {
     pub fn open(db: &Database, default_limits: ReassemblyLimits) -> Result<Self, StoreError> {
         Ok(MoPartStore {
             db: db.clone(),
-            parts: db.keyspace("mo_parts", KeyspaceCreateOptions::default)?,
+            parts: db.keyspace("mo_parts", super::keyspace_options)?,
             default_limits,
             bind_limits: HashMap::new(),
             pending: HashMap::new(),

@@ -12,7 +12,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use fjall::{Database, Keyspace, KeyspaceCreateOptions};
+use fjall::{Database, Keyspace};
 
 use super::{stored_ms, StoreError};
 use crate::proto::message_id::{self, Index, MessageIdKey};
@@ -107,8 +107,8 @@ impl ReceiptMap {
     pub fn open(db: &Database, ttl: Duration) -> Result<ReceiptMap, StoreError> {
         Ok(ReceiptMap {
             db: db.clone(),
-            ids: db.keyspace("receipt_ids", KeyspaceCreateOptions::default)?,
-            expiry: db.keyspace("receipt_expiry", KeyspaceCreateOptions::default)?,
+            ids: db.keyspace("receipt_ids", super::keyspace_options)?,
+            expiry: db.keyspace("receipt_expiry", super::keyspace_options)?,
             ttl_ms: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
         })
     }
@@ -179,6 +179,69 @@ impl ReceiptMap {
             (None, Some(e)) => Err(e.into()),
             (None, None) => Ok(None),
         }
+    }
+
+    /// Forgets one carrier id (see [`ReceiptMap::forget_batch`]).
+    pub fn forget(&self, carrier_message_id: &str) -> Result<usize, StoreError> {
+        self.forget_batch([carrier_message_id])
+    }
+
+    /// Forgets carrier ids whose final receipt the core has taken, in one write batch (no
+    /// fsync), so that answered messages do not sit on disk for the whole TTL. Only the readings
+    /// that point at the message the id matches are removed: the other reading of an all-digit
+    /// id may belong to another message. Unknown ids are skipped. Returns how many ids were
+    /// forgotten.
+    pub fn forget_batch<'a>(
+        &self,
+        carrier_message_ids: impl IntoIterator<Item = &'a str>,
+    ) -> Result<usize, StoreError> {
+        let mut batch = self.db.batch();
+        let mut forgotten = 0;
+        for carrier_id in carrier_message_ids {
+            let Some(keys) = message_id::keys(carrier_id) else {
+                continue;
+            };
+            let mut failure = None;
+            let target = message_id::find(carrier_id, |index, key| {
+                match self.ids.get(id_key(index, key)) {
+                    Ok(value) => value
+                        .as_deref()
+                        .and_then(decode_value)
+                        .map(|(_, core)| core),
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                        None
+                    }
+                }
+            });
+            if let Some(e) = failure {
+                return Err(e.into());
+            }
+            let Some(target) = target else {
+                continue;
+            };
+            let readings = [
+                (Index::Primary, Some(&keys.primary)),
+                (Index::Alternate, keys.alternate.as_ref()),
+            ];
+            for (index, key) in readings {
+                let Some(key) = key else {
+                    continue;
+                };
+                let key = id_key(index, key);
+                let Some((expires, core)) = self.ids.get(&key)?.as_deref().and_then(decode_value)
+                else {
+                    continue;
+                };
+                if core == target {
+                    batch.remove(&self.expiry, expiry_key(expires, &key));
+                    batch.remove(&self.ids, key);
+                }
+            }
+            forgotten += 1;
+        }
+        batch.commit()?;
+        Ok(forgotten)
     }
 
     /// Deletes every mapping expired at `now` (a re-recorded id keeps its newer mapping).
