@@ -90,10 +90,12 @@ impl CoreClient {
                 return Err(envelope.job);
             }
             Err(TrySendError::Disconnected(envelope)) => {
-                // Dropping the envelope drops its sender: the future reports the shutdown.
                 shared
                     .stats
                     .record_unsent(envelope.job.endpoint(), ErrorKind::Shutdown);
+                // An each-job gets its items back; any other the plain shutdown error.
+                let answer = super::each::refused(envelope.job, CoreError::Shutdown);
+                let _ = envelope.reply.send(answer);
             }
         }
         Ok(ReplyFuture { reply: reply_rx })

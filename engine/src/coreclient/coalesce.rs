@@ -198,7 +198,7 @@ fn describe(reply: &Reply) -> String {
     }
 }
 
-fn insert_answer(result: BatchInsertResult) -> Result<Reply, CoreError> {
+pub(crate) fn insert_answer(result: BatchInsertResult) -> Result<Reply, CoreError> {
     match (result.status, result.id) {
         (200 | 201, Some(id)) => Ok(Reply::Inserted(InsertResponse { id })),
         (200 | 201, None) => Err(CoreError::Parse {
@@ -211,7 +211,7 @@ fn insert_answer(result: BatchInsertResult) -> Result<Reply, CoreError> {
     }
 }
 
-fn status_answer(result: BatchStatusResult) -> Result<Reply, CoreError> {
+pub(crate) fn status_answer(result: BatchStatusResult) -> Result<Reply, CoreError> {
     if (200..300).contains(&result.status) {
         Ok(Reply::StatusAccepted)
     } else {

@@ -3,12 +3,24 @@
 use super::config::CoreClientConfig;
 use super::error::CoreError;
 use super::job::{Job, Reply};
-use core_api::{headers, paths, ErrorBody};
+use core_api::{
+    headers, paths, BatchInsertResult, BatchStatusResult, BatchStatusUpdate, DeliveryStatusUpdate,
+    ErrorBody, InsertMessage, InsertResponse,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use ureq::http::{HeaderName, HeaderValue, Response};
 use ureq::tls::{TlsConfig, TlsProvider};
 use ureq::{Agent, Body};
+
+/// A request body buffer larger than this after a call is dropped rather than kept for the
+/// next one (a batch of 256 messages is well under it).
+const MAX_KEPT_BODY: usize = 1 << 20;
+
+thread_local! {
+    /// The calling worker's request body buffer.
+    static BODY: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
 
 /// Longest body excerpt kept as the reason of an error answer that is not the contract's JSON.
 const REASON_EXCERPT: usize = 200;
@@ -77,26 +89,55 @@ impl CoreHttp {
                 parse(&body).map(Reply::Queue)
             }
             Job::PutDeliveryStatus { id, update } => {
-                self.send_json("PUT", &paths::delivery_status(id), update)?;
+                self.put_status(id, update)?;
                 Ok(Reply::StatusAccepted)
             }
-            Job::InsertMessage(message) => {
-                let body = self.send_json("POST", paths::MESSAGES, message)?;
-                parse(&body).map(Reply::Inserted)
-            }
+            Job::InsertMessage(message) => self.insert(message).map(Reply::Inserted),
             Job::PostDeliveryReceipt(receipt) => {
                 let body = self.send_json("POST", paths::DELIVERY_RECEIPTS, receipt)?;
                 parse(&body).map(Reply::ReceiptAccepted)
             }
-            Job::InsertBatch(messages) => {
-                let body = self.send_json("POST", paths::MESSAGES_BATCH, messages)?;
-                parse(&body).map(Reply::InsertBatch)
-            }
-            Job::DeliveryStatusBatch(updates) => {
-                let body = self.send_json("PUT", paths::DELIVERY_STATUS_BATCH, updates)?;
-                parse(&body).map(Reply::StatusBatch)
-            }
+            Job::InsertBatch(messages) => self.insert_batch(messages).map(Reply::InsertBatch),
+            Job::DeliveryStatusBatch(updates) => self.status_batch(updates).map(Reply::StatusBatch),
+            // The pool runs these itself, element by element or as a batch (see `each`).
+            Job::InsertEach(_) | Job::StatusEach(_) => Err(CoreError::Other {
+                detail: "internal: an each-job reached the single-call path".to_owned(),
+            }),
         }
+    }
+
+    /// `POST /api/messages`.
+    pub(crate) fn insert(&self, message: &InsertMessage) -> Result<InsertResponse, CoreError> {
+        let body = self.send_json("POST", paths::MESSAGES, message)?;
+        parse(&body)
+    }
+
+    /// `PUT /api/messages/<id>/delivery_status`.
+    pub(crate) fn put_status(
+        &self,
+        id: &str,
+        update: &DeliveryStatusUpdate,
+    ) -> Result<(), CoreError> {
+        self.send_json("PUT", &paths::delivery_status(id), update)
+            .map(drop)
+    }
+
+    /// `POST /api/messages/batch`.
+    pub(crate) fn insert_batch(
+        &self,
+        messages: &[InsertMessage],
+    ) -> Result<Vec<BatchInsertResult>, CoreError> {
+        let body = self.send_json("POST", paths::MESSAGES_BATCH, messages)?;
+        parse(&body)
+    }
+
+    /// `PUT /api/delivery_status/batch`.
+    pub(crate) fn status_batch(
+        &self,
+        updates: &[BatchStatusUpdate],
+    ) -> Result<Vec<BatchStatusResult>, CoreError> {
+        let body = self.send_json("PUT", paths::DELIVERY_STATUS_BATCH, updates)?;
+        parse(&body)
     }
 
     fn url(&self, path: &str) -> String {
@@ -123,7 +164,22 @@ impl CoreHttp {
         path: &str,
         body: &T,
     ) -> Result<Vec<u8>, CoreError> {
-        let json = serde_json::to_vec(body).map_err(|e| other(&e))?;
+        // Each worker thread serialises into its own buffer, kept between calls.
+        BODY.with(|buffer| {
+            let mut json = buffer.take();
+            json.clear();
+            let sent = match serde_json::to_writer(&mut json, body) {
+                Ok(()) => self.send_bytes(method, path, &json),
+                Err(error) => Err(other(&error)),
+            };
+            if json.capacity() <= MAX_KEPT_BODY {
+                buffer.replace(json);
+            }
+            sent
+        })
+    }
+
+    fn send_bytes(&self, method: &str, path: &str, json: &[u8]) -> Result<Vec<u8>, CoreError> {
         let url = self.url(path);
         let request = if method == "PUT" {
             self.agent.put(url)
@@ -134,7 +190,7 @@ impl CoreHttp {
         let response = request
             .header(name, value)
             .content_type(headers::CONTENT_TYPE_JSON)
-            .send(&json[..])
+            .send(json)
             .map_err(CoreError::from_ureq)?;
         self.finish(response)
     }

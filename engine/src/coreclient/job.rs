@@ -1,6 +1,7 @@
 //! What a caller asks of the core ([`Job`]) and what comes back ([`Reply`]).
 
 use super::endpoint::Endpoint;
+use super::error::CoreError;
 use core_api::{
     BatchInsertResult, BatchStatusResult, BatchStatusUpdate, DeliveryReceiptPost,
     DeliveryStatusUpdate, FrontendRegistration, Health, InsertMessage, InsertResponse, QueueItem,
@@ -35,6 +36,14 @@ pub enum Job {
     InsertBatch(Vec<InsertMessage>),
     /// `PUT /api/delivery_status/batch`.
     DeliveryStatusBatch(Vec<BatchStatusUpdate>),
+    /// Insert every message: one `POST /api/messages/batch` when the core advertises it,
+    /// else one `POST /api/messages` each. Answered with [`Reply::InsertEach`], one result per
+    /// message (see `each`).
+    InsertEach(Vec<InsertMessage>),
+    /// Report every update: one `PUT /api/delivery_status/batch` when the core advertises it,
+    /// else one `PUT /api/messages/<id>/delivery_status` each. Answered with
+    /// [`Reply::StatusEach`].
+    StatusEach(Vec<BatchStatusUpdate>),
 }
 
 impl Job {
@@ -49,6 +58,8 @@ impl Job {
             Job::PostDeliveryReceipt(_) => Endpoint::DeliveryReceipt,
             Job::InsertBatch(_) => Endpoint::InsertBatch,
             Job::DeliveryStatusBatch(_) => Endpoint::ProcessMessageBatch,
+            Job::InsertEach(_) => Endpoint::InsertBatch,
+            Job::StatusEach(_) => Endpoint::ProcessMessageBatch,
         }
     }
 }
@@ -72,6 +83,22 @@ pub enum Reply {
     InsertBatch(Vec<BatchInsertResult>),
     /// Answer to [`Job::DeliveryStatusBatch`], one result per update in request order.
     StatusBatch(Vec<BatchStatusResult>),
+    /// Answer to [`Job::InsertEach`]: the messages handed back (for a cache or a retry) and
+    /// one result per message, in the same order.
+    InsertEach {
+        /// The job's messages, unchanged.
+        messages: Vec<InsertMessage>,
+        /// What the core said about each.
+        results: Vec<Result<InsertResponse, CoreError>>,
+    },
+    /// Answer to [`Job::StatusEach`]: the updates handed back (their ids name the messages in
+    /// logs) and one result per update, in the same order.
+    StatusEach {
+        /// The job's updates, unchanged.
+        updates: Vec<BatchStatusUpdate>,
+        /// What the core said about each.
+        results: Vec<Result<(), CoreError>>,
+    },
 }
 
 impl Reply {
@@ -86,6 +113,8 @@ impl Reply {
             Reply::ReceiptAccepted(_) => "receipt accepted",
             Reply::InsertBatch(_) => "insert batch",
             Reply::StatusBatch(_) => "status batch",
+            Reply::InsertEach { .. } => "insert each",
+            Reply::StatusEach { .. } => "status each",
         }
     }
 }

@@ -12,6 +12,7 @@
 mod client;
 mod coalesce;
 mod config;
+mod each;
 mod endpoint;
 mod error;
 mod http;

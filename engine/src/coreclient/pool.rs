@@ -40,7 +40,7 @@ struct LogLimiter {
 }
 
 impl Shared {
-    fn log_failure(&self, endpoint: Endpoint, error: &CoreError) {
+    pub(crate) fn log_failure(&self, endpoint: Endpoint, error: &CoreError) {
         let second = self.started.elapsed().as_secs() + 1;
         let limiter = &self.error_log[endpoint.index()];
         let last = limiter.last_second.load(Ordering::Relaxed);
@@ -214,7 +214,9 @@ impl Worker {
                 self.shared
                     .stats
                     .record_unsent(endpoint, ErrorKind::Shutdown);
-                let _ = envelope.reply.send(Err(CoreError::Shutdown));
+                let _ = envelope
+                    .reply
+                    .send(super::each::refused(envelope.job, CoreError::Shutdown));
             } else {
                 self.execute(envelope);
             }
@@ -235,6 +237,12 @@ impl Worker {
     fn execute(&self, envelope: Envelope) {
         let mut next = Some(envelope);
         while let Some(envelope) = next.take() {
+            if super::each::is_each(&envelope.job) {
+                let reply = super::each::run(&self.http, &self.shared, envelope.job);
+                // The caller may have stopped waiting; the job ran anyway.
+                let _ = envelope.reply.send(reply);
+                continue;
+            }
             let kind = BatchKind::of(&envelope.job)
                 .filter(|_| self.shared.supports_batch.load(Ordering::Relaxed));
             let Some(kind) = kind else {

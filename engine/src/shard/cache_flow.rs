@@ -42,7 +42,9 @@ pub(crate) async fn insert_or_cache(
     }
 }
 
-async fn store(
+/// Stores `message` in the shard's cache and answers with its local id; `core_error` is
+/// answered instead when the cache cannot make it durable.
+pub(super) async fn store(
     ctx: &ShardContext,
     bind: &str,
     message: &InsertMessage,

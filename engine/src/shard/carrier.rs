@@ -6,6 +6,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::client::{ClientConnection, ClientMsg};
+use super::core_waiters::StatusWaiter;
 use crate::proto::receipt::ReceiptState;
 use crate::proto::{Body, CommandId, CommandStatus, Pdu};
 use crate::translate::status::receipt_update;
@@ -101,8 +102,8 @@ impl ClientConnection {
                 let idmap = Rc::clone(&self.idmap);
                 let carrier_id = receipt.carrier_message_id.clone();
                 let durable = self.ctx.receipts.clone();
-                self.ctx.spawn_core_call(async move {
-                    let status = match ctx.core.put_delivery_status(&mapped.core_id, update).await {
+                let done = StatusWaiter::call(move |core_id, result| {
+                    let status = match result {
                         Ok(()) => {
                             if is_final {
                                 idmap.borrow_mut().remove(&carrier_id);
@@ -114,8 +115,7 @@ impl ClientConnection {
                         }
                         Err(error) => {
                             log::warn!(
-                                "{name}: receipt for message {} not taken by the core: {error}",
-                                mapped.core_id
+                                "{name}: receipt for message {core_id} not taken by the core: {error}"
                             );
                             CommandStatus::ESME_RSYSERR
                         }
@@ -126,6 +126,7 @@ impl ClientConnection {
                         status,
                     });
                 });
+                super::core_queue::status(&self.ctx, mapped.core_id, update, done);
             }
             None if attempt < RECEIPT_ATTEMPTS
                 && self.session.in_flight() > 0

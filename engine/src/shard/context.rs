@@ -71,6 +71,8 @@ pub(crate) struct ShardContext {
     /// Bound receiver/transceiver sessions per server bind (for the delivery pollers).
     pub(crate) receivers: RefCell<super::deliveries::Receivers>,
     connections: RefCell<Connections>,
+    /// Inserts and status updates waiting to go to the core in one job (`core_queue`).
+    pub(crate) core_queue: super::core_queue::CoreQueue,
     /// Core calls (inserts, statuses, polls) whose task has not finished.
     core_calls: std::rc::Rc<std::cell::Cell<usize>>,
 }
@@ -129,6 +131,7 @@ impl ShardContext {
             receipts: receipt_store(index, &shared),
             mo_parts: super::mo_parts::MoParts::start(index, &shared),
             receivers: RefCell::new(HashMap::new()),
+            core_queue: super::core_queue::CoreQueue::default(),
             core_calls: std::rc::Rc::new(std::cell::Cell::new(0)),
             shared,
             connections: RefCell::new(Connections::default()),

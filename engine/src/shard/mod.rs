@@ -59,6 +59,8 @@ mod carrier;
 mod client;
 mod context;
 mod control;
+mod core_queue;
+mod core_waiters;
 mod deliveries;
 mod driver;
 mod heartbeat;

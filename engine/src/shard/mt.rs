@@ -10,6 +10,7 @@ use core_api::{DeliveryStatusUpdate, QueueItem};
 
 use super::client::{ClientConnection, ClientMsg};
 use super::context::ShardContext;
+use super::core_waiters::StatusWaiter;
 use super::idmap::MappedPart;
 use super::shared::ClientBindRuntime;
 use crate::coreclient::CoreError;
@@ -108,13 +109,10 @@ pub(super) fn report(
     id: String,
     update: DeliveryStatusUpdate,
 ) {
-    let shard = Rc::clone(ctx);
-    let bind_name = bind_name.to_owned();
-    ctx.spawn_core_call(async move {
-        if let Err(error) = shard.core.put_delivery_status(&id, update).await {
-            log::warn!("{bind_name}: delivery status of message {id} not reported: {error}");
-        }
-    });
+    let waiter = StatusWaiter::Report {
+        bind_name: super::core_queue::bind_name(ctx, bind_name),
+    };
+    super::core_queue::status(ctx, id, update, waiter);
 }
 
 impl ClientConnection {

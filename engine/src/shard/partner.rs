@@ -1,12 +1,11 @@
 //! What a bound partner asks of us: submit_sm and data_sm go to the core, the operations a
 //! stateless frontend cannot carry out get their SMPP failure status.
 
-use std::rc::Rc;
 use std::time::{Instant, SystemTime};
 
 use core_api::InsertResponse;
 
-use super::context::Command;
+use super::core_waiters::InsertWaiter;
 use super::server::ServerConnection;
 use crate::coreclient::CoreError;
 use crate::proto::{
@@ -82,19 +81,13 @@ impl ServerConnection {
             }
         };
         self.pending_inserts += 1;
-        let ctx = Rc::clone(&self.ctx);
-        let mailbox = self.mailbox.sender();
-        let (name, cache_enabled) = (bind.config.name.clone(), bind.config.cache_enabled);
-        self.ctx.spawn_core_call(async move {
-            let result =
-                super::cache_flow::insert_or_cache(&ctx, &name, cache_enabled, message).await;
-            // A closed connection drops the answer: the partner never got an ack, so it retries.
-            let _ = mailbox.send(Command::Inserted {
-                seq,
-                request: command,
-                result,
-            });
-        });
+        let waiter = InsertWaiter::Partner {
+            bind,
+            mailbox: self.mailbox.sender(),
+            seq,
+            request: command,
+        };
+        super::core_queue::insert(&self.ctx, message, waiter);
     }
 
     /// The core's answer to an insert: the response with the core's id, or a status that

@@ -24,9 +24,27 @@ pub fn unix_ms(time: SystemTime) -> i64 {
     }
 }
 
-/// `time` as the contract's RFC 3339 UTC string.
+/// `time` as the contract's RFC 3339 UTC string. Every status update carries the current time,
+/// so the last string formatted on this thread is kept and copied while the millisecond lasts.
 pub fn rfc3339(time: SystemTime) -> String {
-    core_api::rfc3339::format_millis(unix_ms(time))
+    let ms = unix_ms(time);
+    LAST_RFC3339.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((at, text)) if *at == ms => text.clone(),
+            _ => {
+                let text = core_api::rfc3339::format_millis(ms);
+                *last = Some((ms, text.clone()));
+                text
+            }
+        }
+    })
+}
+
+thread_local! {
+    /// The last time [`rfc3339`] formatted on this thread, with its text.
+    static LAST_RFC3339: std::cell::RefCell<Option<(i64, String)>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// The absolute SMPP time (`YYMMDDhhmmss000+`, UTC) of an RFC 3339 time.

@@ -31,6 +31,8 @@ pub enum Behaviour {
     },
     /// Every request (after the header checks) gets this status and raw body.
     Fixed(u16, &'static str),
+    /// The contract without the batch endpoints (404), though health advertises them.
+    ClaimsBatch,
 }
 
 /// One request as the stub received it.
@@ -263,6 +265,10 @@ fn serve(
         Ok(()) => match behaviour {
             Behaviour::Fixed(status, body) => (*status, (*body).to_owned()),
             Behaviour::Contract { batch } => contract(&record, *batch, next_id),
+            Behaviour::ClaimsBatch => {
+                let health = paths::split_target(&record.target).0 == paths::HEALTH;
+                contract(&record, health, next_id)
+            }
         },
     };
     seen.lock().unwrap().push(record);

@@ -1,0 +1,259 @@
+//! The shard's queue of core calls: inserts and delivery status updates made by any
+//! connection of the shard wait here, and one flush task hands all that are waiting to the
+//! core pool as one job ([`Job::InsertEach`] / [`Job::StatusEach`]), then hands each answer to
+//! its waiter (`core_waiters`).
+//!
+//! This replaces a task, a oneshot channel and a pool job per message with a push onto a
+//! `Vec`: under load one job carries up to [`MAX_BATCH`] messages (one batch HTTP call when
+//! the core advertises it). Nothing waits to fill a batch: the first message schedules a flush,
+//! which runs as soon as the current task yields, so at low load a message goes out alone
+//! right away. At most [`MAX_IN_FLIGHT`] jobs of each kind per shard are at the pool at once;
+//! what arrives meanwhile makes the next job bigger rather than waking more workers.
+//!
+//! Each flush is a counted core call (`ShardContext::spawn_core_call`), so a stopping shard
+//! waits for the answers as before.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::SystemTime;
+
+use core_api::{BatchStatusUpdate, DeliveryStatusUpdate, InsertMessage};
+
+use super::context::ShardContext;
+use super::core_waiters::{InsertWaiter, StatusWaiter};
+use crate::coreclient::{CoreError, Job, Reply};
+
+/// Most messages in one job when the core takes batches.
+pub(crate) const MAX_BATCH: usize = 256;
+/// Most messages in one job when it will make one call per message (no batch endpoint): keeps
+/// the calls spread over the pool's workers.
+const SINGLES_PER_JOB: usize = 8;
+/// Jobs of one kind a shard has at the pool at once.
+pub(crate) const MAX_IN_FLIGHT: usize = 4;
+
+/// One shard's waiting core calls (see the module doc).
+#[derive(Default)]
+pub(crate) struct CoreQueue {
+    inserts: RefCell<Vec<InsertMessage>>,
+    insert_waiters: RefCell<Vec<InsertWaiter>>,
+    insert_flow: Flow,
+    statuses: RefCell<Vec<BatchStatusUpdate>>,
+    status_waiters: RefCell<Vec<StatusWaiter>>,
+    status_flow: Flow,
+    /// Bind names shared by the status waiters that log under them.
+    names: RefCell<HashMap<String, Rc<str>>>,
+}
+
+impl std::fmt::Debug for CoreQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CoreQueue")
+            .field("inserts", &self.inserts.borrow().len())
+            .field("statuses", &self.statuses.borrow().len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The flush state of one kind.
+#[derive(Debug, Default)]
+struct Flow {
+    /// A flush task is spawned and has not yet taken its batch.
+    scheduled: Cell<bool>,
+    /// Jobs at the pool.
+    in_flight: Cell<usize>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Insert,
+    Status,
+}
+
+impl CoreQueue {
+    fn flow(&self, kind: Kind) -> &Flow {
+        match kind {
+            Kind::Insert => &self.insert_flow,
+            Kind::Status => &self.status_flow,
+        }
+    }
+
+    fn waiting(&self, kind: Kind) -> usize {
+        match kind {
+            Kind::Insert => self.inserts.borrow().len(),
+            Kind::Status => self.statuses.borrow().len(),
+        }
+    }
+}
+
+/// Queues an insert; `waiter` gets the core's answer (or the cache's, see `InsertWaiter`).
+pub(crate) fn insert(ctx: &Rc<ShardContext>, message: InsertMessage, waiter: InsertWaiter) {
+    if waiter.caching_bind().is_some() {
+        let down = ctx
+            .shared
+            .caches
+            .shard(ctx.index)
+            .is_some_and(|shard| shard.core_known_down(SystemTime::now()));
+        if down {
+            // The core failed a moment ago: straight to the cache, no time-out per message.
+            waiter.store_then_answer(ctx, message, None);
+            return;
+        }
+    }
+    let queue = &ctx.core_queue;
+    queue.inserts.borrow_mut().push(message);
+    queue.insert_waiters.borrow_mut().push(waiter);
+    schedule(ctx, Kind::Insert);
+}
+
+/// Queues a delivery status update of core message `id`.
+pub(crate) fn status(
+    ctx: &Rc<ShardContext>,
+    id: String,
+    update: DeliveryStatusUpdate,
+    waiter: StatusWaiter,
+) {
+    let queue = &ctx.core_queue;
+    queue
+        .statuses
+        .borrow_mut()
+        .push(BatchStatusUpdate { id, update });
+    queue.status_waiters.borrow_mut().push(waiter);
+    schedule(ctx, Kind::Status);
+}
+
+/// The shard's shared copy of bind name `name` (no allocation once known).
+pub(crate) fn bind_name(ctx: &ShardContext, name: &str) -> Rc<str> {
+    let mut names = ctx.core_queue.names.borrow_mut();
+    if let Some(shared) = names.get(name) {
+        return Rc::clone(shared);
+    }
+    let shared: Rc<str> = Rc::from(name);
+    names.insert(name.to_owned(), Rc::clone(&shared));
+    shared
+}
+
+/// Spawns a flush of `kind` unless one is scheduled, the pool has enough of this shard's
+/// jobs, or nothing waits.
+fn schedule(ctx: &Rc<ShardContext>, kind: Kind) {
+    let queue = &ctx.core_queue;
+    let flow = queue.flow(kind);
+    if flow.scheduled.get() || flow.in_flight.get() >= MAX_IN_FLIGHT || queue.waiting(kind) == 0 {
+        return;
+    }
+    flow.scheduled.set(true);
+    let shard = Rc::clone(ctx);
+    ctx.spawn_core_call(async move {
+        match kind {
+            Kind::Insert => flush_inserts(shard).await,
+            Kind::Status => flush_statuses(shard).await,
+        }
+    });
+}
+
+/// How many messages the next job takes.
+fn job_size(ctx: &ShardContext) -> usize {
+    if ctx.core.supports_batch() {
+        MAX_BATCH
+    } else {
+        SINGLES_PER_JOB
+    }
+}
+
+/// Takes the first `limit` items of `items` and of their `waiters`.
+fn take<T, W>(
+    items: &RefCell<Vec<T>>,
+    waiters: &RefCell<Vec<W>>,
+    limit: usize,
+) -> (Vec<T>, Vec<W>) {
+    let mut items = items.borrow_mut();
+    let mut waiters = waiters.borrow_mut();
+    if items.len() <= limit {
+        let capacity = items.len();
+        (
+            std::mem::replace(&mut *items, Vec::with_capacity(capacity)),
+            std::mem::replace(&mut *waiters, Vec::with_capacity(capacity)),
+        )
+    } else {
+        (
+            items.drain(..limit).collect(),
+            waiters.drain(..limit).collect(),
+        )
+    }
+}
+
+async fn flush_inserts(ctx: Rc<ShardContext>) {
+    let queue = &ctx.core_queue;
+    queue.insert_flow.scheduled.set(false);
+    let (messages, waiters) = take(&queue.inserts, &queue.insert_waiters, job_size(&ctx));
+    if messages.is_empty() {
+        return;
+    }
+    let flow = &queue.insert_flow;
+    flow.in_flight.set(flow.in_flight.get() + 1);
+    // What is left goes out in parallel.
+    schedule(&ctx, Kind::Insert);
+    let count = messages.len();
+    let reply = ctx.core.submit(Job::InsertEach(messages)).await;
+    flow.in_flight.set(flow.in_flight.get().saturating_sub(1));
+    match reply {
+        Ok(Reply::InsertEach { messages, results })
+            if messages.len() == count && results.len() == count =>
+        {
+            for ((waiter, message), result) in waiters.into_iter().zip(messages).zip(results) {
+                waiter.complete(&ctx, Some(message), result);
+            }
+        }
+        other => {
+            let error = whole_failure(other);
+            for waiter in waiters {
+                waiter.complete(&ctx, None, Err(error.clone()));
+            }
+        }
+    }
+    schedule(&ctx, Kind::Insert);
+}
+
+async fn flush_statuses(ctx: Rc<ShardContext>) {
+    let queue = &ctx.core_queue;
+    queue.status_flow.scheduled.set(false);
+    let (updates, waiters) = take(&queue.statuses, &queue.status_waiters, job_size(&ctx));
+    if updates.is_empty() {
+        return;
+    }
+    let flow = &queue.status_flow;
+    flow.in_flight.set(flow.in_flight.get() + 1);
+    schedule(&ctx, Kind::Status);
+    let count = updates.len();
+    let reply = ctx.core.submit(Job::StatusEach(updates)).await;
+    flow.in_flight.set(flow.in_flight.get().saturating_sub(1));
+    match reply {
+        Ok(Reply::StatusEach { updates, results })
+            if updates.len() == count && results.len() == count =>
+        {
+            for ((waiter, update), result) in waiters.into_iter().zip(updates).zip(results) {
+                waiter.complete(update.id, result);
+            }
+        }
+        other => {
+            // The updates did not come back (cannot happen with this pool): no id to name.
+            let error = whole_failure(other);
+            for waiter in waiters {
+                waiter.complete(String::from("?"), Err(error.clone()));
+            }
+        }
+    }
+    schedule(&ctx, Kind::Status);
+}
+
+/// The error every waiter gets when the job's answer is not one result per message.
+fn whole_failure(reply: Result<Reply, CoreError>) -> CoreError {
+    match reply {
+        Err(error) => error,
+        Ok(other) => CoreError::Other {
+            detail: format!(
+                "internal: unexpected {} reply to a queued batch",
+                other.name()
+            ),
+        },
+    }
+}
