@@ -18,6 +18,9 @@ use super::timer::{Timer, TimerTable};
 use super::types::{BindType, SessionError, SessionState, SessionStats};
 use super::window::{InsertError, Window};
 
+/// An emptied output buffer larger than this is released instead of kept for the next burst.
+const KEEP_OUT_CAPACITY: usize = 4096;
+
 /// Which end of the SMPP link this session plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -77,8 +80,9 @@ impl Connection {
             role,
             decoder: Decoder::new(max_len),
             state: SessionState::Open,
-            out: BytesMut::with_capacity(4096),
-            events: VecDeque::with_capacity(16),
+            // Nothing up front: an idle connection should cost as little memory as possible.
+            out: BytesMut::new(),
+            events: VecDeque::new(),
             timers: TimerTable::default(),
             window: Window::new(config.window_size),
             sequence: SequenceCounter::new(),
@@ -119,8 +123,22 @@ impl Connection {
         } else {
             out.extend_from_slice(&self.out);
             self.out.clear();
+            if self.out.capacity() > KEEP_OUT_CAPACITY {
+                self.out = BytesMut::new();
+            }
         }
         len
+    }
+
+    /// Releases the memory of the empty output buffer and event queue (the caller's
+    /// connection is quiet); they grow again on demand.
+    pub(crate) fn release_buffers(&mut self) {
+        if self.out.is_empty() {
+            self.out = BytesMut::new();
+        }
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
     }
 
     pub(crate) fn pending_transmit(&self) -> usize {
@@ -478,5 +496,69 @@ pub(crate) fn peer_may_send(role: Role, bind_type: BindType, command: CommandId)
     match role {
         Role::Esme => may_send(Role::Smsc, bind_type, command),
         Role::Smsc => may_send(Role::Esme, bind_type, command),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn enquire_links(count: u32) -> BytesMut {
+        let mut wire = BytesMut::new();
+        for seq in 1..=count {
+            Pdu::ok(seq, Body::EnquireLink).encode(&mut wire);
+        }
+        wire
+    }
+
+    #[test]
+    fn a_new_connection_holds_no_buffers() {
+        let connection = Connection::new(Role::Smsc, SessionConfig::default(), Instant::now());
+        assert_eq!(connection.out.capacity(), 0);
+        assert_eq!(connection.events.capacity(), 0);
+        assert_eq!(connection.window.len(), 0);
+    }
+
+    #[test]
+    fn a_large_burst_copied_out_does_not_stay_allocated() {
+        let now = Instant::now();
+        let mut connection = Connection::new(Role::Smsc, SessionConfig::default(), now);
+        // 1,000 enquire_links are answered with 1,000 enquire_link_resps (16 kB).
+        let mut wire = enquire_links(1_000);
+        connection.handle_input(&mut wire, now);
+        assert!(wire.is_empty());
+        // The caller still has bytes of its own: ours are copied after them.
+        let mut out = BytesMut::from(&b"pending"[..]);
+        assert_eq!(connection.poll_transmit(&mut out), 16_000);
+        assert_eq!(out.len(), 7 + 16_000);
+        assert_eq!(out.get(7..11), Some(&16u32.to_be_bytes()[..]));
+        assert_eq!(connection.out.capacity(), 0, "16 kB are not kept for later");
+        // A small answer keeps its small buffer for the next one.
+        let mut wire = enquire_links(1);
+        connection.handle_input(&mut wire, now);
+        assert_eq!(connection.poll_transmit(&mut out), 16);
+        assert!(connection.out.capacity() > 0);
+        assert!(connection.out.capacity() <= KEEP_OUT_CAPACITY);
+    }
+
+    #[test]
+    fn release_buffers_frees_only_what_is_empty() {
+        let now = Instant::now();
+        let mut connection = Connection::new(Role::Smsc, SessionConfig::default(), now);
+        let mut wire = enquire_links(3);
+        connection.handle_input(&mut wire, now);
+        // Unsent output survives a release.
+        connection.release_buffers();
+        assert_eq!(connection.pending_transmit(), 48);
+        let mut out = BytesMut::new();
+        assert_eq!(connection.poll_transmit(&mut out), 48);
+        assert_eq!(out.len(), 48);
+        // Once sent, the (swapped-in, empty) buffers are given back.
+        out.clear();
+        connection.poll_transmit(&mut out);
+        connection.release_buffers();
+        assert_eq!(connection.out.capacity(), 0);
+        assert_eq!(connection.events.capacity(), 0);
     }
 }

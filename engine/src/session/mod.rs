@@ -95,6 +95,12 @@ macro_rules! common_session_api {
                 self.conn.poll_transmit(out)
             }
 
+            /// Releases the memory of empty internal buffers; call it when the connection has
+            /// been quiet for a while (they grow again on demand).
+            pub fn release_buffers(&mut self) {
+                self.conn.release_buffers();
+            }
+
             /// How many bytes `poll_transmit` would hand over now.
             pub fn pending_transmit(&self) -> usize {
                 self.conn.pending_transmit()

@@ -65,7 +65,8 @@ impl<T: Copy> Window<T> {
         let capacity = capacity.clamp(1, MAX_WINDOW_SIZE);
         let index_len = (capacity * 2).next_power_of_two();
         Self {
-            slots: Vec::with_capacity(capacity),
+            // Grows as requests go out: a quiet session holds no slots.
+            slots: Vec::new(),
             capacity,
             index: vec![NIL; index_len],
             mask: index_len - 1,

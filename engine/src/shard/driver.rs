@@ -6,7 +6,14 @@
 //! when it is empty. A connection whose peer stops reading stops being read from once its
 //! output backs up past [`WRITE_HIGH_WATER`], so a slow peer cannot make us buffer without
 //! bound.
+//!
+//! An idle connection holds no buffers: every read lands in one scratch buffer per shard
+//! thread ([`READ_SCRATCH`] bytes), is copied once into an exactly sized buffer that the
+//! session decodes from, and only an incomplete PDU's tail stays with the connection. The
+//! write buffer is released once it has been sent if it grew past [`KEEP_CAPACITY`], and
+//! every empty buffer is released when the connection's timer fires (it has been quiet).
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -22,18 +29,28 @@ use super::mailbox::Mailbox;
 use crate::proto::CommandId;
 use crate::session::{EsmeSession, SmscSession};
 
-/// Bytes read from the socket per call.
-const READ_CHUNK: usize = 16 * 1024;
+/// Bytes read from the socket per call, into the shard's one scratch buffer.
+const READ_SCRATCH: usize = 64 * 1024;
+/// An empty write buffer larger than this is released rather than kept for the next burst.
+pub(crate) const KEEP_CAPACITY: usize = 4096;
 /// Output buffered beyond this stops reading until the peer catches up.
 pub(crate) const WRITE_HIGH_WATER: usize = 1 << 20;
 /// How long the final flush of a closing connection may take.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
+thread_local! {
+    /// The read buffer every connection of this shard (thread) shares: a read is polled and
+    /// copied out synchronously, so no two connections can use it at once.
+    static SCRATCH: RefCell<Box<[u8]>> = RefCell::new(vec![0u8; READ_SCRATCH].into_boxed_slice());
+}
 
 /// What both session roles offer the driver.
 pub(crate) trait SessionIo {
     fn handle_input(&mut self, buf: &mut BytesMut, now: Instant);
     fn poll_transmit(&mut self, out: &mut BytesMut) -> usize;
     fn poll_timeout(&self) -> Option<Instant>;
+    /// Gives back the memory of empty buffers (the connection is quiet).
+    fn release_buffers(&mut self);
 }
 
 macro_rules! session_io {
@@ -47,6 +64,9 @@ macro_rules! session_io {
             }
             fn poll_timeout(&self) -> Option<Instant> {
                 <$session>::poll_timeout(self)
+            }
+            fn release_buffers(&mut self) {
+                <$session>::release_buffers(self)
             }
         }
     };
@@ -70,8 +90,9 @@ pub(crate) enum Wake<M> {
 /// The I/O half of one connection.
 pub(crate) struct Driver {
     stream: TcpStream,
+    /// Bytes read and not yet consumed by the session: empty between reads, except for the
+    /// tail of a PDU that has not fully arrived.
     read_buf: BytesMut,
-    scratch: Box<[u8]>,
     write_buf: BytesMut,
     timer: Option<Timer>,
     timer_at: Option<Instant>,
@@ -87,9 +108,8 @@ impl Driver {
         let _ = stream.set_nodelay(true);
         Self {
             stream,
-            read_buf: BytesMut::with_capacity(READ_CHUNK),
-            scratch: vec![0u8; READ_CHUNK].into_boxed_slice(),
-            write_buf: BytesMut::with_capacity(4096),
+            read_buf: BytesMut::new(),
+            write_buf: BytesMut::new(),
             timer: None,
             timer_at: None,
             lost: false,
@@ -101,6 +121,11 @@ impl Driver {
     pub(crate) fn feed<S: SessionIo>(&mut self, session: &mut S, now: Instant) -> u64 {
         let enquire_links = count_commands(&self.read_buf, CommandId::ENQUIRE_LINK);
         session.handle_input(&mut self.read_buf, now);
+        if self.read_buf.is_empty() {
+            // Let go of the read's allocation (the decoded PDUs may still share it); the next
+            // read gets a buffer of its own size.
+            self.read_buf = BytesMut::new();
+        }
         enquire_links
     }
 
@@ -121,6 +146,16 @@ impl Driver {
         if self.lost {
             return Wake::Lost(None);
         }
+        let wake = self.poll_wake(mailbox).await;
+        if matches!(wake, Wake::Timer) {
+            // Quiet until a deadline (keepalive, a timeout): hold no memory while idle.
+            self.release_buffers();
+            session.release_buffers();
+        }
+        wake
+    }
+
+    async fn poll_wake<M>(&mut self, mailbox: &Mailbox<M>) -> Wake<M> {
         std::future::poll_fn(|cx| {
             if let Poll::Ready(message) = mailbox.poll_recv(cx) {
                 return Poll::Ready(Wake::Message(message));
@@ -138,7 +173,12 @@ impl Driver {
                         self.lost = true;
                         return Poll::Ready(Wake::Lost(Some(io::ErrorKind::WriteZero.into())));
                     }
-                    Poll::Ready(Ok(n)) => self.write_buf.advance(n),
+                    Poll::Ready(Ok(n)) => {
+                        self.write_buf.advance(n);
+                        if self.write_buf.is_empty() && self.write_buf.capacity() > KEEP_CAPACITY {
+                            self.write_buf = BytesMut::new();
+                        }
+                    }
                     Poll::Ready(Err(error)) => {
                         self.lost = true;
                         return Poll::Ready(Wake::Lost(Some(error)));
@@ -147,16 +187,22 @@ impl Driver {
                 }
             }
             if !self.read_paused && self.write_buf.len() < WRITE_HIGH_WATER {
-                match Pin::new(&mut self.stream).poll_read(cx, &mut self.scratch) {
+                let read = SCRATCH.with_borrow_mut(|scratch| {
+                    let read = Pin::new(&mut self.stream).poll_read(cx, scratch);
+                    if let Poll::Ready(Ok(n)) = read {
+                        // Only these bytes are copied: into the tail of an incomplete PDU,
+                        // or into a new buffer of exactly their size.
+                        self.read_buf
+                            .extend_from_slice(scratch.get(..n).unwrap_or_default());
+                    }
+                    read
+                });
+                match read {
                     Poll::Ready(Ok(0)) => {
                         self.lost = true;
                         return Poll::Ready(Wake::Lost(None));
                     }
-                    Poll::Ready(Ok(n)) => {
-                        let read = self.scratch.get(..n).unwrap_or_default();
-                        self.read_buf.extend_from_slice(read);
-                        return Poll::Ready(Wake::Input);
-                    }
+                    Poll::Ready(Ok(_)) => return Poll::Ready(Wake::Input),
                     Poll::Ready(Err(error)) => {
                         self.lost = true;
                         return Poll::Ready(Wake::Lost(Some(error)));
@@ -178,6 +224,16 @@ impl Driver {
             let _ = self.stream.write_all(&self.write_buf).await;
         }
         let _ = self.stream.shutdown(std::net::Shutdown::Both).await;
+    }
+
+    /// Drops the empty buffers' allocations.
+    fn release_buffers(&mut self) {
+        if self.read_buf.is_empty() {
+            self.read_buf = BytesMut::new();
+        }
+        if self.write_buf.is_empty() {
+            self.write_buf = BytesMut::new();
+        }
     }
 
     fn arm(&mut self, deadline: Option<Instant>) {
@@ -243,5 +299,162 @@ mod tests {
             count_commands(&[0, 0, 0, 3, 0, 0, 0, 0x15], CommandId::ENQUIRE_LINK),
             0
         );
+    }
+}
+
+/// The driver against a real socket: reads that split PDUs anywhere, a PDU larger than the
+/// shard's scratch buffer, many PDUs in one read, and what a connection holds afterwards.
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod socket_tests {
+    use std::io::{Read, Write};
+    use std::thread;
+
+    use bytes::Bytes;
+    use glommio::net::TcpListener;
+    use glommio::{LocalExecutorBuilder, Placement};
+
+    use super::*;
+    use crate::proto::{Bind, Body, CommandStatus, Pdu, SubmitSm, SubmitSmResp, SystemId};
+    use crate::session::{BindType, Event, SessionConfig};
+
+    const PAYLOAD: usize = 65_535;
+    const ENQUIRE_LINKS: u32 = 300;
+
+    /// What the server side saw.
+    #[derive(Debug, Default)]
+    struct Seen {
+        payloads: Vec<usize>,
+        reads: usize,
+        tail_held: bool,
+        read_capacity_after: usize,
+    }
+
+    fn frame(pdu: &Pdu) -> Vec<u8> {
+        let mut wire = BytesMut::new();
+        pdu.encode(&mut wire);
+        wire.to_vec()
+    }
+
+    /// The partner: a byte-by-byte bind, a submit_sm bigger than the scratch in uneven
+    /// pieces, then hundreds of enquire_links and an unbind in one write. Returns the
+    /// command ids and sequence numbers of everything answered.
+    fn partner(port: u16) -> Vec<(u32, u32)> {
+        let mut socket = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        socket.set_nodelay(true).unwrap();
+        let bind = Bind::new("partner", "secret").unwrap();
+        for byte in frame(&Pdu::ok(1, BindType::Transceiver.request_body(bind))) {
+            socket.write_all(&[byte]).unwrap();
+            thread::sleep(Duration::from_millis(2));
+        }
+        let mut submit = SubmitSm::default();
+        submit
+            .tlvs
+            .set_message_payload(Bytes::from(vec![b'x'; PAYLOAD]))
+            .unwrap();
+        let submit = frame(&Pdu::ok(2, Body::SubmitSm(submit)));
+        assert!(submit.len() > READ_SCRATCH, "the PDU must not fit one read");
+        for piece in submit.chunks(9_999) {
+            socket.write_all(piece).unwrap();
+            thread::sleep(Duration::from_millis(5));
+        }
+        let mut burst = Vec::new();
+        for seq in 0..ENQUIRE_LINKS {
+            burst.extend_from_slice(&frame(&Pdu::ok(3 + seq, Body::EnquireLink)));
+        }
+        burst.extend_from_slice(&frame(&Pdu::ok(3 + ENQUIRE_LINKS, Body::Unbind)));
+        socket.write_all(&burst).unwrap();
+        let mut answers = Vec::new();
+        socket.read_to_end(&mut answers).unwrap();
+        let mut seen = Vec::new();
+        let mut rest = &answers[..];
+        while let (Some(len), Some(id), Some(seq)) =
+            (read_u32(rest, 0), read_u32(rest, 4), read_u32(rest, 12))
+        {
+            seen.push((id, seq));
+            rest = rest.get(len as usize..).unwrap();
+        }
+        assert!(rest.is_empty(), "no partial answer");
+        seen
+    }
+
+    async fn serve(listener: TcpListener) -> Seen {
+        let stream = listener.accept().await.unwrap();
+        let mut driver = Driver::new(stream);
+        let now = Instant::now();
+        let mut session = SmscSession::new(SessionConfig::default(), now);
+        let (_sender, mailbox) = super::super::mailbox::mailbox::<()>();
+        let mut seen = Seen::default();
+        loop {
+            while let Some(event) = session.poll_event() {
+                match event {
+                    Event::BindRequested { .. } => {
+                        session.accept_bind(SystemId::empty(), now).unwrap();
+                    }
+                    Event::RequestReceived(pdu) => {
+                        let Body::SubmitSm(submit) = &pdu.body else {
+                            panic!("unexpected request {pdu:?}");
+                        };
+                        let len = submit.tlvs.message_payload().map_or(0, |p| p.len());
+                        seen.payloads.push(len);
+                        let resp = Body::SubmitSmResp(SubmitSmResp::default());
+                        session
+                            .respond(pdu.sequence_number, CommandStatus::ESME_ROK, resp)
+                            .unwrap();
+                    }
+                    Event::Closed(_) => {
+                        seen.read_capacity_after = driver.read_buf.capacity();
+                        driver.close(&mut session).await;
+                        return seen;
+                    }
+                    _ => {}
+                }
+            }
+            match driver.wait(&mut session, &mailbox, None).await {
+                Wake::Input => {
+                    seen.reads += 1;
+                    driver.feed(&mut session, Instant::now());
+                    seen.tail_held |= !driver.read_buf.is_empty();
+                }
+                Wake::Timer => session.handle_timeout(Instant::now()),
+                Wake::Message(()) => {}
+                Wake::Lost(error) => panic!("connection lost: {error:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn split_large_and_batched_pdus_all_arrive_and_leave_no_buffer_behind() {
+        let seen = LocalExecutorBuilder::new(Placement::Unbound)
+            .io_memory(256 * 1024)
+            .spawn(|| async move {
+                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+                let port = listener.local_addr().unwrap().port();
+                let client = thread::spawn(move || partner(port));
+                let seen = serve(listener).await;
+                (seen, client.join().unwrap())
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        let (seen, answers) = seen;
+        assert_eq!(seen.payloads, vec![PAYLOAD], "the large PDU decoded whole");
+        assert!(
+            seen.reads > 2,
+            "the PDUs came in several reads: {}",
+            seen.reads
+        );
+        assert!(
+            seen.tail_held,
+            "partial PDUs waited in the connection's buffer"
+        );
+        assert_eq!(seen.read_capacity_after, 0, "nothing left, nothing held");
+        let expected: Vec<(u32, u32)> = [(0x8000_0009, 1), (0x8000_0004, 2)]
+            .into_iter()
+            .chain((0..ENQUIRE_LINKS).map(|seq| (0x8000_0015, 3 + seq)))
+            .chain([(0x8000_0006, 3 + ENQUIRE_LINKS)])
+            .collect();
+        assert_eq!(answers.len(), expected.len());
+        assert_eq!(answers, expected, "every request answered once, in order");
     }
 }
