@@ -334,9 +334,118 @@ fn a_wrong_password_bind_storm_is_refused_counted_and_not_logged_line_by_line() 
         "{lines} refusal lines for {STORM} attempts in {storm_time:?}"
     );
     assert!(!log.contains("guess1"), "a tried password reached the log");
+    // No lockout by default (`bind_failure_limit = 0`): the series exist and stay at 0, and
+    // the partner below still binds from the very address that failed 300 times.
+    let text = setup.metrics_text();
+    assert!(text.contains("smpp_listener_lockouts_total"), "{text}");
+    assert!(text.contains("reason=\"locked_out\""), "{text}");
+    assert_eq!(metric(&text, "smpp_listener_lockouts", &[]), 0.0);
+    assert_eq!(
+        metric(
+            &text,
+            "smpp_listener_connections_refused",
+            &["reason=\"locked_out\""]
+        ),
+        0.0
+    );
     eprintln!(
         "RESULT bind storm: {STORM} wrong passwords in {storm_time:?}: metric {counted}, \
          bind failures {failures}, log lines {lines}"
+    );
+    setup.assert_still_serving();
+}
+
+#[test]
+fn failed_binds_past_the_limit_lock_the_address_out_for_the_lockout_duration() {
+    const LIMIT: usize = 5;
+    let setup = start("abuse-lockout", |t| {
+        with_listen(
+            &t,
+            &format!(
+                "bind_failure_limit = {LIMIT}\nbind_failure_window = 60\nlockout_duration = 3"
+            ),
+        )
+    });
+    // Present from the start, at 0 (the metrics endpoint may come up after the SMPP port).
+    let text = poll(Duration::from_secs(10), || {
+        let (status, body) = http_get(setup.metrics, "/metrics");
+        (status == 200).then_some(body)
+    })
+    .expect("no /metrics");
+    assert!(text.contains("smpp_listener_lockouts_total"), "{text}");
+    assert_eq!(metric(&text, "smpp_listener_lockouts", &[]), 0.0, "{text}");
+    // LIMIT - 1 wrong passwords and one unknown system_id from 127.0.0.1.
+    for i in 0..LIMIT {
+        let mut c = RawClient::connect(setup.port);
+        let (system_id, expected) = if i == 0 {
+            ("nobody", ESME_RINVSYSID)
+        } else {
+            ("partner", ESME_RINVPASWD)
+        };
+        assert_eq!(
+            c.bind(BIND_TRANSCEIVER, system_id, &format!("guess{i}")),
+            expected,
+            "attempt {i}"
+        );
+        assert!(
+            c.wait_closed(Duration::from_secs(5)),
+            "attempt {i} left open"
+        );
+    }
+    let locked_at = Instant::now();
+    // Now even the right password gets no answer: the connection is closed at accept.
+    let mut refused = 0;
+    for _ in 0..3 {
+        let mut c = RawClient::connect(setup.port);
+        c.request(BIND_TRANSCEIVER, &bind_body("partner", "partner1"));
+        match c.read_pdu(Duration::from_secs(2)) {
+            Read1::Closed => refused += 1,
+            Read1::Pdu(p) => panic!("a locked-out address got {p:?}"),
+            Read1::TimedOut => panic!("a locked-out address was left open"),
+        }
+    }
+    let text = setup.metrics_text();
+    let lockouts = metric(&text, "smpp_listener_lockouts", &[]);
+    let counted = metric(
+        &text,
+        "smpp_listener_connections_refused",
+        &["reason=\"locked_out\""],
+    );
+    assert_eq!(lockouts, 1.0, "{text}");
+    assert_eq!(counted, 3.0, "{text}");
+    assert_eq!(
+        metric(
+            &text,
+            "smpp_listener_connections_refused",
+            &["reason=\"bind\""]
+        ),
+        LIMIT as f64
+    );
+    let log = setup.gateway.log();
+    assert!(
+        log.contains("Locked out 127.0.0.1 for 3 s: 5 failed binds within 60 s"),
+        "{log}"
+    );
+    assert!(
+        log.contains("address locked out after failed binds"),
+        "{log}"
+    );
+    // After lockout_duration the address is served again.
+    let served = poll(Duration::from_secs(15), || {
+        let mut c = RawClient::connect(setup.port);
+        let seq = c.request(BIND_TRANSCEIVER, &bind_body("partner", "partner1"));
+        c.response(seq, Duration::from_secs(2))
+            .filter(|r| r.status == ESME_ROK)
+    });
+    assert!(
+        served.is_some(),
+        "still locked out:\n{}",
+        setup.gateway.log()
+    );
+    eprintln!(
+        "RESULT lockout: limit {LIMIT}, window 60 s, duration 3 s: lockouts {lockouts}, \
+         refused at accept {refused} (metric {counted}), served again after {:?}",
+        locked_at.elapsed()
     );
     setup.assert_still_serving();
 }

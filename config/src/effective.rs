@@ -76,6 +76,9 @@ impl Config {
         listen.raw("port", self.listen.port);
         listen.raw("max_connections", self.listen.max_connections);
         listen.seconds("bind_timeout", self.listen.bind_timeout);
+        listen.raw("bind_failure_limit", self.listen.bind_failure_limit);
+        listen.seconds("bind_failure_window", self.listen.bind_failure_window);
+        listen.seconds("lockout_duration", self.listen.lockout_duration);
         text.push_str("\n[listen]\n");
         text.push_str(&listen.text);
 

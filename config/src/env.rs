@@ -138,6 +138,9 @@ fn assign(spec: &mut ConfigSpec, key: &KeyDoc, value: EnvValue) -> bool {
                 "port" => listen.port = value.int(),
                 "max_connections" => listen.max_connections = value.int(),
                 "bind_timeout" => listen.bind_timeout = value.int(),
+                "bind_failure_limit" => listen.bind_failure_limit = value.int(),
+                "bind_failure_window" => listen.bind_failure_window = value.int(),
+                "lockout_duration" => listen.lockout_duration = value.int(),
                 _ => return false,
             }
         }

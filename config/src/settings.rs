@@ -112,6 +112,12 @@ pub struct Listen {
     pub max_connections: u32,
     /// Time a new connection has to send its bind PDU.
     pub bind_timeout: Duration,
+    /// Failed binds from one IP address within `bind_failure_window` that lock it out (0 = off).
+    pub bind_failure_limit: u32,
+    /// Time failed binds are counted over.
+    pub bind_failure_window: Duration,
+    /// How long a locked-out address has its connections closed at accept.
+    pub lockout_duration: Duration,
 }
 
 impl Listen {
@@ -473,6 +479,21 @@ fn build_listen(checker: &mut Checker, spec: &ConfigSpec, has_server_binds: bool
         port: checker.uint(table, &listen::PORT, listen_spec.port),
         max_connections: checker.uint(table, &listen::MAX_CONNECTIONS, listen_spec.max_connections),
         bind_timeout: checker.secs(table, &listen::BIND_TIMEOUT, listen_spec.bind_timeout),
+        bind_failure_limit: checker.uint(
+            table,
+            &listen::BIND_FAILURE_LIMIT,
+            listen_spec.bind_failure_limit,
+        ),
+        bind_failure_window: checker.secs(
+            table,
+            &listen::BIND_FAILURE_WINDOW,
+            listen_spec.bind_failure_window,
+        ),
+        lockout_duration: checker.secs(
+            table,
+            &listen::LOCKOUT_DURATION,
+            listen_spec.lockout_duration,
+        ),
     }
 }
 

@@ -110,6 +110,9 @@ pub struct ListenSpec {
     pub port: Option<i64>,
     pub max_connections: Option<i64>,
     pub bind_timeout: Option<i64>,
+    pub bind_failure_limit: Option<i64>,
+    pub bind_failure_window: Option<i64>,
+    pub lockout_duration: Option<i64>,
 }
 
 /// The `[metrics]` table.

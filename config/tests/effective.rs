@@ -87,6 +87,9 @@ host = "127.0.0.1"
 port = 2999
 max_connections = 33
 bind_timeout = 9
+bind_failure_limit = 5
+bind_failure_window = 30
+lockout_duration = 600
 
 [metrics]
 enabled = false
@@ -186,6 +189,9 @@ fn values_are_in_the_files_units() {
         r#"["receiver", "transceiver"]"#
     );
     assert_eq!(value(&t, Section::Listen, "bind_timeout"), "9");
+    assert_eq!(value(&t, Section::Listen, "bind_failure_limit"), "5");
+    assert_eq!(value(&t, Section::Listen, "bind_failure_window"), "30");
+    assert_eq!(value(&t, Section::Listen, "lockout_duration"), "600");
     assert_eq!(value(&t, Section::Web, "tls_key"), "\"/etc/gw/key.pem\"");
 
     let defaults = load("api_base_url = \"http://core\"", &[]).to_effective_toml();

@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod coreclient;
+pub mod lockout;
 pub mod log_budget;
 pub mod logger;
 pub mod proto;

@@ -273,6 +273,10 @@ pub struct ListenerStats {
     pub refused_ip: AtomicU64,
     /// Binds refused (unknown system_id, wrong password, bind type not allowed).
     pub bind_refused: AtomicU64,
+    /// Connections closed at accept because their address is locked out after failed binds.
+    pub refused_locked_out: AtomicU64,
+    /// Lockouts begun (`listen.bind_failure_limit` failed binds from one address).
+    pub lockouts: AtomicU64,
 }
 
 #[cfg(test)]

@@ -144,6 +144,8 @@ impl GatewayView for EngineView {
             refused_max_connections: load(&stats.refused_max_connections),
             refused_ip: load(&stats.refused_ip),
             bind_refused: load(&stats.bind_refused),
+            refused_locked_out: load(&stats.refused_locked_out),
+            lockouts: load(&stats.lockouts),
         }
     }
 

@@ -439,6 +439,7 @@ fn encode_listener(
         ("max_connections", listener.refused_max_connections),
         ("ip_whitelist", listener.refused_ip),
         ("bind", listener.bind_refused),
+        ("locked_out", listener.refused_locked_out),
     ]
     .into_iter()
     .map(|(reason, count)| {
@@ -451,9 +452,16 @@ fn encode_listener(
         encoder,
         "smpp_listener_connections_refused",
         "Connections or binds the listener refused, by reason (max_connections, ip_whitelist, \
-         bind).",
+         bind, locked_out).",
         MetricType::Counter,
         &refused,
+    )?;
+    encode_one(
+        encoder,
+        "smpp_listener_lockouts",
+        "Peer addresses locked out after listen.bind_failure_limit failed binds.",
+        MetricType::Counter,
+        &single(listener.lockouts as f64),
     )
 }
 

@@ -193,6 +193,8 @@ pub fn status_json(view: &dyn GatewayView, rates: &RateMeter) -> Value {
             "refused_max_connections": listener.refused_max_connections,
             "refused_ip": listener.refused_ip,
             "bind_refused": listener.bind_refused,
+            "refused_locked_out": listener.refused_locked_out,
+            "lockouts": listener.lockouts,
         },
         "core": {
             "api_base_url": core.api_base_url,

@@ -158,6 +158,10 @@ pub struct ListenerView {
     pub refused_ip: u64,
     /// Binds refused (unknown system_id, wrong password, bind type not allowed).
     pub bind_refused: u64,
+    /// Connections closed at accept because their address was locked out after failed binds.
+    pub refused_locked_out: u64,
+    /// Lockouts begun (`listen.bind_failure_limit` failed binds from one address).
+    pub lockouts: u64,
 }
 
 /// Facts about the running gateway process.

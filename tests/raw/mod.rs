@@ -21,6 +21,7 @@ pub const ESME_RINVBNDSTS: u32 = 0x04;
 pub const ESME_RALYBND: u32 = 0x05;
 pub const ESME_RBINDFAIL: u32 = 0x0D;
 pub const ESME_RINVPASWD: u32 = 0x0E;
+pub const ESME_RINVSYSID: u32 = 0x0F;
 pub const ESME_RMSGQFUL: u32 = 0x14;
 pub const ESME_RTHROTTLED: u32 = 0x58;
 

@@ -232,6 +232,39 @@ pub mod listen {
     .unit("s")
     .range(1, 600)
     .env(&["OMNIMESSAGE_SMPP_LISTEN_BIND_TIMEOUT"]);
+    /// `listen.bind_failure_limit`.
+    pub const BIND_FAILURE_LIMIT: KeyDoc = KeyDoc::new(
+        Listen,
+        "bind_failure_limit",
+        K::Integer,
+        D::Int(0),
+        "Failed binds (wrong password or unknown system_id) from one IP address within \
+         `bind_failure_window` that lock the address out; `0` = no lockout.",
+    )
+    .range(0, 1000)
+    .env(&["OMNIMESSAGE_SMPP_LISTEN_BIND_FAILURE_LIMIT"]);
+    /// `listen.bind_failure_window`.
+    pub const BIND_FAILURE_WINDOW: KeyDoc = KeyDoc::new(
+        Listen,
+        "bind_failure_window",
+        K::Integer,
+        D::Int(60),
+        "Time over which failed binds are counted, from the first one.",
+    )
+    .unit("s")
+    .range(1, 86_400)
+    .env(&["OMNIMESSAGE_SMPP_LISTEN_BIND_FAILURE_WINDOW"]);
+    /// `listen.lockout_duration`.
+    pub const LOCKOUT_DURATION: KeyDoc = KeyDoc::new(
+        Listen,
+        "lockout_duration",
+        K::Integer,
+        D::Int(300),
+        "How long new connections from a locked-out IP address are closed at accept.",
+    )
+    .unit("s")
+    .range(1, 86_400)
+    .env(&["OMNIMESSAGE_SMPP_LISTEN_LOCKOUT_DURATION"]);
 }
 
 /// Keys of the `[metrics]` table.

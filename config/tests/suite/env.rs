@@ -88,6 +88,9 @@ fn project_variables_override_the_file() {
             ("OMNIMESSAGE_SMPP_LISTEN_PORT", "2776"),
             ("OMNIMESSAGE_SMPP_LISTEN_MAX_CONNECTIONS", "50"),
             ("OMNIMESSAGE_SMPP_LISTEN_BIND_TIMEOUT", "10"),
+            ("OMNIMESSAGE_SMPP_LISTEN_BIND_FAILURE_LIMIT", "7"),
+            ("OMNIMESSAGE_SMPP_LISTEN_BIND_FAILURE_WINDOW", "20"),
+            ("OMNIMESSAGE_SMPP_LISTEN_LOCKOUT_DURATION", "900"),
             ("OMNIMESSAGE_SMPP_METRICS_HOST", "127.0.0.1"),
             ("OMNIMESSAGE_SMPP_METRICS_PORT", "9200"),
             ("OMNIMESSAGE_SMPP_WEB_HOST", "::1"),
@@ -114,6 +117,9 @@ fn project_variables_override_the_file() {
     assert_eq!(config.listen.socket_addr().to_string(), "127.0.0.1:2776");
     assert_eq!(config.listen.max_connections, 50);
     assert_eq!(config.listen.bind_timeout, Duration::from_secs(10));
+    assert_eq!(config.listen.bind_failure_limit, 7);
+    assert_eq!(config.listen.bind_failure_window, Duration::from_secs(20));
+    assert_eq!(config.listen.lockout_duration, Duration::from_secs(900));
     assert_eq!(config.metrics.socket_addr().to_string(), "127.0.0.1:9200");
     assert_eq!(config.web.socket_addr().to_string(), "[::1]:8443");
     assert!(config.web.tls.is_some());

@@ -198,6 +198,26 @@ fn listen_values_are_checked() {
         "out of range 1-600",
     );
     assert_problem(
+        &with_global("[listen]\nbind_failure_limit = -1"),
+        "listen.bind_failure_limit",
+        "out of range 0-1000",
+    );
+    assert_problem(
+        &with_global("[listen]\nbind_failure_limit = 1001"),
+        "listen.bind_failure_limit",
+        "out of range 0-1000",
+    );
+    assert_problem(
+        &with_global("[listen]\nbind_failure_window = 0"),
+        "listen.bind_failure_window",
+        "out of range 1-86400",
+    );
+    assert_problem(
+        &with_global("[listen]\nlockout_duration = 86401"),
+        "listen.lockout_duration",
+        "out of range 1-86400",
+    );
+    assert_problem(
         &with_global("[listen]\nhost = \"localhost\""),
         "listen.host",
         "not an IP address",

@@ -46,6 +46,19 @@ pub(crate) async fn accept_loop(ctx: Rc<ShardContext>, listener: TcpListener) {
         if shared.stopping() {
             continue;
         }
+        if shared.locked_out(peer.ip()) {
+            shared
+                .listener
+                .refused_locked_out
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if let Some(suppressed) = LOCKOUT_LOG.admit_now() {
+                log::warn!(
+                    "Refused connection from {peer}: address locked out after failed binds{}",
+                    suppressed_note(suppressed)
+                );
+            }
+            continue;
+        }
         if !address_allowed(&shared.peers(), peer.ip()) {
             shared
                 .listener
@@ -103,6 +116,9 @@ pub(super) struct ServerConnection {
 /// Bind refusals logged per second at most: a password-guessing storm must not flood the log
 /// (every refusal is still counted in the listener's and the bind's metrics).
 static BIND_REFUSAL_LOG: crate::log_budget::LogBudget = crate::log_budget::LogBudget::new(10);
+
+/// Lockout lines (a lockout begun, a connection refused by one) logged per second at most.
+static LOCKOUT_LOG: crate::log_budget::LogBudget = crate::log_budget::LogBudget::new(5);
 
 fn suppressed_note(suppressed: u64) -> String {
     if suppressed == 0 {
@@ -290,6 +306,7 @@ impl ServerConnection {
                     runtime,
                 );
                 self.bind = Some(server_bind);
+                shared.bind_succeeded(self.peer.ip());
                 let _ = self.session.accept_bind(our_id, Instant::now());
             }
             Err(refusal) => {
@@ -316,7 +333,36 @@ impl ServerConnection {
                         suppressed_note(suppressed)
                     );
                 }
+                if matches!(
+                    refusal.status,
+                    CommandStatus::ESME_RINVPASWD | CommandStatus::ESME_RINVSYSID
+                ) {
+                    self.count_failed_bind();
+                }
                 let _ = self.session.reject_bind(refusal.status);
+            }
+        }
+    }
+
+    /// A wrong password or unknown system_id: counted towards the address's lockout.
+    fn count_failed_bind(&self) {
+        let shared = &self.ctx.shared;
+        if let crate::lockout::FailureOutcome::LockedOut { .. } = shared.bind_failed(self.peer.ip())
+        {
+            shared
+                .listener
+                .lockouts
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if let Some(suppressed) = LOCKOUT_LOG.admit_now() {
+                let listen = &shared.config.listen;
+                log::warn!(
+                    "Locked out {} for {} s: {} failed binds within {} s{}",
+                    self.peer.ip(),
+                    listen.lockout_duration.as_secs(),
+                    listen.bind_failure_limit,
+                    listen.bind_failure_window.as_secs(),
+                    suppressed_note(suppressed)
+                );
             }
         }
     }

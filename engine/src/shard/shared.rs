@@ -203,6 +203,8 @@ pub struct Shared {
     pub health: super::heartbeat::CoreHealth,
     /// Every shard's message cache (opened by [`super::start`]).
     pub caches: super::caches::Caches,
+    /// Failed binds per peer address, for the lockout (`listen.bind_failure_limit`).
+    pub(crate) bind_failures: Mutex<crate::lockout::BindFailures>,
     open_connections: AtomicU32,
     stop: AtomicBool,
 }
@@ -221,6 +223,11 @@ impl Shared {
     /// through `core`.
     pub fn new(config: Config, shards: usize, core: CoreClient) -> Self {
         let peers = Peers::new(&config, shards);
+        let lockout = crate::lockout::LockoutPolicy {
+            limit: config.listen.bind_failure_limit,
+            window: config.listen.bind_failure_window,
+            duration: config.listen.lockout_duration,
+        };
         Self {
             config,
             peers: RwLock::new(Arc::new(peers)),
@@ -231,6 +238,10 @@ impl Shared {
             core,
             health: super::heartbeat::CoreHealth::default(),
             caches: super::caches::Caches::default(),
+            bind_failures: Mutex::new(crate::lockout::BindFailures::new(
+                lockout,
+                crate::lockout::BindFailures::DEFAULT_CAPACITY,
+            )),
             open_connections: AtomicU32::new(0),
             stop: AtomicBool::new(false),
         }
@@ -299,6 +310,40 @@ impl Shared {
     /// Whether a stop was requested.
     pub fn stopping(&self) -> bool {
         self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Whether connections from `address` are closed at accept (a lockout after failed binds).
+    pub(crate) fn locked_out(&self, address: std::net::IpAddr) -> bool {
+        if self.config.listen.bind_failure_limit == 0 {
+            return false;
+        }
+        self.bind_failures
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .is_locked(address, std::time::Instant::now())
+    }
+
+    /// Counts a failed bind (wrong password, unknown system_id) from `address`; the outcome
+    /// says whether it began a lockout.
+    pub(crate) fn bind_failed(&self, address: std::net::IpAddr) -> crate::lockout::FailureOutcome {
+        if self.config.listen.bind_failure_limit == 0 {
+            return crate::lockout::FailureOutcome::Ignored;
+        }
+        self.bind_failures
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .record_failure(address, std::time::Instant::now())
+    }
+
+    /// A successful bind from `address` clears its failed binds.
+    pub(crate) fn bind_succeeded(&self, address: std::net::IpAddr) {
+        if self.config.listen.bind_failure_limit == 0 {
+            return;
+        }
+        self.bind_failures
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .record_success(address, std::time::Instant::now());
     }
 
     /// Counts a new server connection if fewer than `max` are open.

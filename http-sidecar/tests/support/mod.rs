@@ -100,6 +100,8 @@ impl FakeGateway {
                 refused_max_connections: 0,
                 refused_ip: 0,
                 bind_refused: 0,
+                refused_locked_out: 0,
+                lockouts: 0,
             }),
             liveness: Mutex::new(Ok(())),
             started_at_ms: core_api::rfc3339::now_millis(),
