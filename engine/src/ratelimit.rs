@@ -5,31 +5,42 @@
 //! Taking `n` units moves the TAT `n` emission intervals forward, starting from now if the
 //! bucket has been idle; the take is refused when the TAT would run more than `burst`
 //! intervals ahead of now. One compare-and-swap per take, no lock, no background refill.
+//!
+//! Time is counted in sixteenths of a nanosecond ("ticks"), so the emission interval of any
+//! rate up to 100,000/s is exact to 1/16 ns: a whole-nanosecond interval would turn 30,000/s
+//! into 30,000.3/s and 70,000/s into 70,001.4/s. A `u64` of ticks lasts 36 years.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+/// Ticks per nanosecond.
+const TICKS_PER_NS: u64 = 16;
+/// Ticks per second.
+const TICKS_PER_SEC: u64 = 1_000_000_000 * TICKS_PER_NS;
 
 /// Units per second with a burst allowance; cheap to share (`Arc`) across threads.
 #[derive(Debug)]
 pub struct RateLimiter {
     epoch: Instant,
-    interval_ns: u64,
-    tolerance_ns: u64,
-    /// Theoretical arrival time of the next unit, in nanoseconds since `epoch`.
-    tat_ns: AtomicU64,
+    /// Ticks between two units.
+    interval: u64,
+    /// How far (ticks) the TAT may run ahead of now: the burst.
+    tolerance: u64,
+    /// Theoretical arrival time of the next unit, in ticks since `epoch`.
+    tat: AtomicU64,
 }
 
 impl RateLimiter {
     /// A limiter of `per_second` units (at least 1) that lets `burst` units (at least 1) pass
     /// back to back after an idle period.
     pub fn new(per_second: u32, burst: u32) -> Self {
-        let interval_ns = 1_000_000_000 / u64::from(per_second.max(1));
-        let tolerance_ns = interval_ns.saturating_mul(u64::from(burst.max(1)));
+        let interval = TICKS_PER_SEC / u64::from(per_second.max(1));
+        let tolerance = interval.saturating_mul(u64::from(burst.max(1)));
         Self {
             epoch: Instant::now(),
-            interval_ns,
-            tolerance_ns,
-            tat_ns: AtomicU64::new(0),
+            interval,
+            tolerance,
+            tat: AtomicU64::new(0),
         }
     }
 
@@ -43,16 +54,19 @@ impl RateLimiter {
     /// Takes `units` if the rate allows it now; otherwise takes nothing and returns how long
     /// to wait before the same take would pass.
     pub fn try_acquire(&self, units: u32, now: Instant) -> Result<(), Duration> {
-        let now_ns = self.nanos_since_epoch(now);
-        let cost = self.interval_ns.saturating_mul(u64::from(units));
-        let mut current = self.tat_ns.load(Ordering::Relaxed);
+        let now = self.ticks_since_epoch(now);
+        let cost = self.interval.saturating_mul(u64::from(units));
+        let allowed = self.tolerance.max(cost);
+        let mut current = self.tat.load(Ordering::Relaxed);
         loop {
-            let new_tat = current.max(now_ns).saturating_add(cost);
-            let ahead = new_tat - now_ns;
-            if ahead > self.tolerance_ns.max(cost) {
-                return Err(Duration::from_nanos(ahead - self.tolerance_ns.max(cost)));
+            let new_tat = current.max(now).saturating_add(cost);
+            let ahead = new_tat - now;
+            if ahead > allowed {
+                // Rounded up: waiting that long always lets the same take pass.
+                let wait_ns = (ahead - allowed).div_ceil(TICKS_PER_NS);
+                return Err(Duration::from_nanos(wait_ns));
             }
-            match self.tat_ns.compare_exchange_weak(
+            match self.tat.compare_exchange_weak(
                 current,
                 new_tat,
                 Ordering::AcqRel,
@@ -67,19 +81,21 @@ impl RateLimiter {
     /// How many units could be taken now without waiting (an estimate: other sessions may
     /// take them first).
     pub fn available(&self, now: Instant) -> u32 {
-        let now_ns = self.nanos_since_epoch(now);
-        let tat = self.tat_ns.load(Ordering::Relaxed).max(now_ns);
-        let spare = (now_ns + self.tolerance_ns).saturating_sub(tat);
-        u32::try_from(spare / self.interval_ns.max(1)).unwrap_or(u32::MAX)
+        let now = self.ticks_since_epoch(now);
+        let tat = self.tat.load(Ordering::Relaxed).max(now);
+        let spare = now.saturating_add(self.tolerance).saturating_sub(tat);
+        u32::try_from(spare / self.interval.max(1)).unwrap_or(u32::MAX)
     }
 
-    /// The configured rate in units per second.
+    /// The configured rate in units per second (rounded to the nearest unit).
     pub fn rate(&self) -> u64 {
-        1_000_000_000 / self.interval_ns.max(1)
+        let interval = self.interval.max(1);
+        (TICKS_PER_SEC + interval / 2) / interval
     }
 
-    fn nanos_since_epoch(&self, now: Instant) -> u64 {
-        u64::try_from(now.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
+    fn ticks_since_epoch(&self, now: Instant) -> u64 {
+        let nanos = now.saturating_duration_since(self.epoch).as_nanos();
+        u64::try_from(nanos.saturating_mul(u128::from(TICKS_PER_NS))).unwrap_or(u64::MAX)
     }
 }
 
@@ -120,6 +136,55 @@ mod tests {
             }
         }
         assert!((100..=111).contains(&passed), "{passed}");
+    }
+
+    /// Offers far more than `per_second` for `seconds` (a take every `step`) and returns how
+    /// many passed, the first burst left out.
+    fn passed_after_the_burst(per_second: u32, seconds: u64, step: Duration) -> u64 {
+        let limiter = RateLimiter::per_second(per_second);
+        let t0 = Instant::now();
+        let burst = u64::from((per_second / 10).max(1));
+        let mut passed = 0u64;
+        let end = t0 + Duration::from_secs(seconds);
+        let mut now = t0;
+        while now < end {
+            while limiter.try_acquire(1, now).is_ok() {
+                passed += 1;
+            }
+            now += step;
+        }
+        passed - burst
+    }
+
+    #[test]
+    fn the_rate_is_exact_across_the_configurable_range() {
+        // Saturated for 10 s of simulated time: exactly the rate times the seconds, give or
+        // take the unit due at the last step.
+        for (rate, step) in [
+            (1, Duration::from_millis(1)),
+            (10_000, Duration::from_micros(10)),
+            (30_000, Duration::from_micros(10)),
+            (100_000, Duration::from_micros(1)),
+        ] {
+            let passed = passed_after_the_burst(rate, 10, step);
+            let expected = u64::from(rate) * 10;
+            assert!(
+                passed.abs_diff(expected) <= 1,
+                "{rate}/s passed {passed} in 10 s, expected {expected}"
+            );
+            assert_eq!(RateLimiter::per_second(rate).rate(), u64::from(rate));
+        }
+    }
+
+    #[test]
+    fn at_100000_per_second_the_burst_is_a_tenth_of_a_second() {
+        let limiter = RateLimiter::per_second(100_000);
+        let t0 = Instant::now();
+        assert_eq!(limiter.available(t0), 10_000);
+        assert!(limiter.try_acquire(10_000, t0).is_ok());
+        let wait = limiter.try_acquire(1, t0).unwrap_err();
+        assert_eq!(wait, Duration::from_micros(10), "one interval at 100,000/s");
+        assert!(limiter.try_acquire(1, t0 + wait).is_ok());
     }
 
     #[test]

@@ -26,8 +26,10 @@ const fn password(section: Section, summary: &'static str) -> KeyDoc {
     KeyDoc::new(section, "password", K::Secret, D::Required, summary).range(1, 64)
 }
 
-const fn tps_limit(section: Section, summary: &'static str) -> KeyDoc {
-    KeyDoc::new(section, "tps_limit", K::Integer, D::Int(100), summary).range(1, 10_000)
+/// `max` differs by direction: a carrier bind sends at most 10,000/s, a partner bind (one
+/// bind, several sessions) may be allowed up to 100,000/s.
+const fn tps_limit(section: Section, max: i64, summary: &'static str) -> KeyDoc {
+    KeyDoc::new(section, "tps_limit", K::Integer, D::Int(100), summary).range(1, max)
 }
 
 const fn queue_check_frequency(section: Section) -> KeyDoc {
@@ -205,6 +207,7 @@ pub mod client {
     /// `tps_limit`.
     pub const TPS_LIMIT: KeyDoc = super::tps_limit(
         Binds,
+        10_000,
         "Most `submit_sm` per second sent to the carrier on this bind.",
     );
     /// `queue_check_frequency`.
@@ -320,6 +323,7 @@ pub mod server {
     /// `tps_limit`.
     pub const TPS_LIMIT: KeyDoc = super::tps_limit(
         ServerBinds,
+        100_000,
         "Most `submit_sm` per second accepted from the partner (more get `ESME_RTHROTTLED`) and \
          most `deliver_sm` per second sent to it.",
     );

@@ -121,7 +121,12 @@ fn client_bind_integer_ranges() {
 #[test]
 fn server_bind_integer_ranges() {
     let cases = [
-        ("tps_limit = 0", "tps_limit", "0 is out of range 1-10000"),
+        ("tps_limit = 0", "tps_limit", "0 is out of range 1-100000"),
+        (
+            "tps_limit = 100001",
+            "tps_limit",
+            "100001 is out of range 1-100000",
+        ),
         (
             "queue_check_frequency = 50",
             "queue_check_frequency",
@@ -152,6 +157,19 @@ fn server_bind_integer_ranges() {
     for (line, key, message) in cases {
         assert_problem(&server_with(line), &format!("{S}.{key}"), message);
     }
+}
+
+#[test]
+fn a_server_bind_accepts_up_to_100000_per_second_a_client_bind_10000() {
+    assert_eq!(
+        load(&server_with("tps_limit = 100000")).config.server_binds[0].tps_limit,
+        100_000
+    );
+    assert_problem(
+        &client_with("tps_limit = 100000"),
+        &format!("{C}.tps_limit"),
+        "100000 is out of range 1-10000",
+    );
 }
 
 #[test]
