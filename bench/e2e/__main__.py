@@ -3,6 +3,8 @@
     cargo build --release -p omnimessage-smpp -p smpp-loadgen      # once; this script builds nothing
     python3 bench/e2e --scenario all --runs 3                      # the documented run
     python3 bench/e2e --scenario ingest,egress --runs 1 --egress-messages 100000   # a quick one
+    python3 bench/e2e --scenario idle --bin-dir /tmp/base --bin-dir-b target/release \
+        --results /tmp/ab                                          # A/B: runs alternate A, B
 
 Every scenario run starts fresh processes on free ports, is bounded in time and count, and
 stops everything it started. Results: bench/results/e2e.md and e2e.json, plus the .hgrm files of
@@ -21,6 +23,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import cache  # noqa: E402
 import kannel  # noqa: E402
 import report  # noqa: E402
 import scenarios  # noqa: E402
@@ -37,10 +40,17 @@ def parse_args(argv):
                    help=f"comma list of {','.join(ALL)} or all (default all)")
     p.add_argument("--runs", type=int, default=3, help="runs per scenario (default 3)")
     p.add_argument("--bin-dir", default=os.path.join(REPO, "target", "release"))
+    p.add_argument("--bin-dir-b", default=None,
+                   help="A/B: a second build; every run of every scenario is made with "
+                        "--bin-dir (A) then with this one (B), and both are reported with "
+                        "the ratio B/A of each figure (the kannel scenario runs A only)")
     p.add_argument("--results", default=os.path.join(REPO, "bench", "results"))
     p.add_argument("--ingest-messages", type=int, default=300_000)
     p.add_argument("--ingest-sessions", type=int, default=4,
-                   help="partner sessions, each on its own server bind (default 4)")
+                   help="partner sessions on the one server bind at tps_limit 100000, for "
+                        "the ingest and cache scenarios (default 4)")
+    p.add_argument("--cache-messages", type=int, default=100_000,
+                   help="submits flooded while the core is down (default 100000)")
     p.add_argument("--latency-secs", type=int, default=10,
                    help="length of the 50%%-of-max latency run (default 10)")
     p.add_argument("--egress-messages", type=int, default=1_000_000)
@@ -115,15 +125,31 @@ def run_many(name, runs, one):
     return {"runs": results, "errors": errors}
 
 
+def alternate(name, runs, one_a, one_b):
+    """A/B: run i of A, then run i of B, and so on, so the neighbours' load falls on both."""
+    a = {"runs": [], "errors": []}
+    b = {"runs": [], "errors": []}
+    for i in range(runs):
+        for side, one, into in (("A", one_a, a), ("B", one_b, b)):
+            got = run_many(f"{name} [{side}]", 1, lambda _, one=one: one(i))
+            into["runs"] += got["runs"]
+            into["errors"] += got["errors"]
+    return a, b
+
+
 def main(argv):
     args = parse_args(argv)
-    for tool in ("omnimessage-smpp", "smpp-loadgen"):
-        if not os.access(os.path.join(args.bin_dir, tool), os.X_OK):
-            sys.exit(f"{args.bin_dir}/{tool} is missing: cargo build --release "
-                     "-p omnimessage-smpp -p smpp-loadgen (this script builds nothing)")
+    for bin_dir in filter(None, (args.bin_dir, args.bin_dir_b)):
+        for tool in ("omnimessage-smpp", "smpp-loadgen"):
+            if not os.access(os.path.join(bin_dir, tool), os.X_OK):
+                sys.exit(f"{bin_dir}/{tool} is missing: cargo build --release "
+                         "-p omnimessage-smpp -p smpp-loadgen (this script builds nothing)")
     nofile = raise_nofile(100_000)
     work = tempfile.mkdtemp(prefix="omsmpp-e2e-")
     env = scenarios.Env(args.bin_dir, work, args.results, args)
+    env_b = None
+    if args.bin_dir_b:
+        env_b = scenarios.Env(args.bin_dir_b, os.path.join(work, "b"), args.results, args)
     out = {
         "command": "python3 bench/e2e " + " ".join(argv),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -133,13 +159,25 @@ def main(argv):
                 "the gateway. Medians quoted.",
         "scenarios": {},
     }
+    if env_b:
+        out["ab"] = {"a": os.path.abspath(args.bin_dir), "b": os.path.abspath(args.bin_dir_b),
+                     "scenarios": {}}
     sc = out["scenarios"]
+
+    def measure(key, name, one):
+        """One scenario: `one(env, i)` per run, on A only or alternating A and B."""
+        if env_b:
+            sc[key], out["ab"]["scenarios"][key] = alternate(
+                name, args.runs, lambda i: one(env, i), lambda i: one(env_b, i))
+        else:
+            sc[key] = run_many(name, args.runs, lambda i: one(env, i))
+
     try:
         if "ingest" in args.chosen:
-            sc["ingest"] = run_many("ingest", args.runs, lambda i: scenarios.ingest_run(env, i))
+            measure("ingest", "ingest", scenarios.ingest_run)
         if "egress" in args.chosen:
-            sc["egress"] = run_many("egress", args.runs, lambda i: scenarios.egress_run(
-                env, i, args.egress_messages))
+            measure("egress", "egress",
+                    lambda e, i: scenarios.egress_run(e, i, args.egress_messages))
         if "kannel" in args.chosen:
             why = kannel.available()
             if why:
@@ -160,17 +198,13 @@ def main(argv):
                     theirs["errors"] += one["errors"]
                 sc["kannel"] = {"ours": ours, "kannel": theirs}
         if "hub" in args.chosen:
-            sc["hub"] = run_many("hub", args.runs, lambda i: scenarios.hub_run(env, i))
+            measure("hub", "hub", scenarios.hub_run)
         if "idle" in args.chosen:
             for n in (int(x) for x in args.idle_sessions.split(",")):
-                sc[f"idle{n}"] = run_many(f"idle {n}", args.runs,
-                                          lambda i, n=n: scenarios.idle_run(env, i, n))
+                measure(f"idle{n}", f"idle {n}",
+                        lambda e, i, n=n: scenarios.idle_run(e, i, n))
         if "cache" in args.chosen:
-            sc["cache"] = {"skipped": (
-                "the gateway on this branch does not yet send partner submits to the durable "
-                "cache when the core is down (engine::shard has no cache path; another "
-                "engineer is wiring it), so 'ingest with the core down, then drain' cannot be "
-                "measured yet")}
+            measure("cache", "cache", cache.cache_run)
     finally:
         report.write(out, args.results)
         if args.keep:
@@ -178,6 +212,8 @@ def main(argv):
         else:
             shutil.rmtree(work, ignore_errors=True)
     print(f"[e2e] wrote {args.results}/e2e.md and e2e.json")
+    for line in out.get("ab_lines", []):
+        print(f"[e2e] {line}")
 
 
 if __name__ == "__main__":

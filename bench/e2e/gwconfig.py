@@ -24,7 +24,8 @@ reconnect_max_backoff = 2
 """
 
 
-def server_bind(name, system_id, tps_limit=10000, window=64):
+def server_bind(name, system_id, tps_limit=100000, window=64, extra=""):
+    """A partner bind; `tps_limit` defaults to the most a server bind accepts (100000)."""
     return f"""
 [[server_binds]]
 name = "{name}"
@@ -35,11 +36,12 @@ ip_whitelist = ["127.0.0.1"]
 tps_limit = {tps_limit}
 window_size = {window}
 queue_check_frequency = 100
-"""
+{extra}"""
 
 
 def gateway_toml(api_port, listen_port, metrics_port, web_port, cache_dir,
-                 client_binds=(), server_binds=(), max_connections=100, api_threads=None):
+                 client_binds=(), server_binds=(), max_connections=100, api_threads=None,
+                 top_extra=""):
     """The whole file: plain logging at warn, sidecar off, listener on 127.0.0.1."""
     listen = f"""
 [listen]
@@ -53,6 +55,7 @@ smsc_name = "bench"
 cache_dir = "{cache_dir}"
 log_level = "warn"
 {f"api_pool_threads = {api_threads}" if api_threads else ""}
+{top_extra}
 {''.join(client_binds)}{''.join(server_binds)}{listen}
 [metrics]
 enabled = false
