@@ -47,6 +47,8 @@ pub enum FailureOutcome {
         /// End of the lockout.
         until: Instant,
     },
+    /// The address was already locked out (a connection opened before the lockout began).
+    AlreadyLocked,
     /// Not counted: the tracker is off, or full of running lockouts.
     Ignored,
 }
@@ -134,9 +136,9 @@ impl BindFailures {
             last_seen: now,
         });
         entry.last_seen = now;
-        if let Some(until) = entry.locked_until.filter(|&until| now < until) {
-            // A bind that got through before the lockout began (its connection was already open).
-            return FailureOutcome::LockedOut { until };
+        if entry.locked(now) {
+            // A bind on a connection opened before the lockout began.
+            return FailureOutcome::AlreadyLocked;
         }
         if entry.spent(now, policy.window) {
             entry.window_start = now;
@@ -227,6 +229,11 @@ mod tests {
             FailureOutcome::LockedOut { until: at(320) }
         );
         assert!(t.is_locked(ip(1), at(21)));
+        // A bind on a connection opened before: no second lockout, no longer one.
+        assert_eq!(
+            t.record_failure(ip(1), at(22)),
+            FailureOutcome::AlreadyLocked
+        );
         assert!(t.is_locked(ip(1), at(319)));
         // Another address is not affected.
         assert!(!t.is_locked(ip(2), at(21)));

@@ -244,6 +244,12 @@ impl ReceiptMap {
         Ok(forgotten)
     }
 
+    /// Index entries held (one per reading of each carrier id kept). Walks the whole index:
+    /// for tests and diagnostics, not for the message path.
+    pub fn indexed_ids(&self) -> Result<usize, StoreError> {
+        Ok(self.ids.len()?)
+    }
+
     /// Deletes every mapping expired at `now` (a re-recorded id keeps its newer mapping).
     /// Returns how many index entries were removed. Run it now and then (e.g. hourly).
     pub fn purge_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
