@@ -248,8 +248,10 @@ fn core_failing_mid_flood_loses_no_acked_message() {
     let result = flooder.join().unwrap();
     assert_eq!(result.unanswered, 0, "{result:?}");
     assert!(result.count(ESME_RMSGQFUL) >= 500, "{result:?}");
+    // A gateway that answers the failures quickly lets the flood outrun the bind's tps_limit
+    // (10,000/s): ESME_RTHROTTLED is a temporary answer too (not acknowledged, retried).
     assert_eq!(
-        result.count(ESME_ROK) + result.count(ESME_RMSGQFUL),
+        result.count(ESME_ROK) + result.count(ESME_RMSGQFUL) + result.count(ESME_RTHROTTLED),
         3000,
         "only ok or temporary answers: {result:?}"
     );

@@ -30,7 +30,7 @@ pub(crate) const MAX_BATCH: usize = 256;
 /// the calls spread over the pool's workers.
 const SINGLES_PER_JOB: usize = 8;
 /// Jobs of one kind a shard has at the pool at once.
-pub(crate) const MAX_IN_FLIGHT: usize = 4;
+pub(crate) const MAX_IN_FLIGHT: usize = 2;
 
 /// One shard's waiting core calls (see the module doc).
 #[derive(Default)]
