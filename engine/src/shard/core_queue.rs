@@ -7,7 +7,8 @@
 //! `Vec`: under load one job carries up to [`MAX_BATCH`] messages (one batch HTTP call when
 //! the core advertises it). Nothing waits to fill a batch: the first message schedules a flush,
 //! which runs as soon as the current task yields, so at low load a message goes out alone
-//! right away. At most [`MAX_IN_FLIGHT`] jobs of each kind per shard are at the pool at once;
+//! right away. At most [`MAX_IN_FLIGHT`] jobs of each kind per shard are at the pool at once
+//! (more when the core takes no batches, so that one-by-one calls still use every worker);
 //! what arrives meanwhile makes the next job bigger rather than waking more workers.
 //!
 //! Each flush is a counted core call (`ShardContext::spawn_core_call`), so a stopping shard
@@ -29,8 +30,11 @@ pub(crate) const MAX_BATCH: usize = 256;
 /// Most messages in one job when it will make one call per message (no batch endpoint): keeps
 /// the calls spread over the pool's workers.
 const SINGLES_PER_JOB: usize = 8;
-/// Jobs of one kind a shard has at the pool at once.
+/// Jobs of one kind a shard has at the pool at once when the core takes batches.
 pub(crate) const MAX_IN_FLIGHT: usize = 2;
+/// The same without batches: each job makes its calls one after another on one worker, so
+/// more jobs are let out to keep every worker of the pool (8 by default) busy with a slow core.
+const SINGLE_JOBS_IN_FLIGHT: usize = 16;
 
 /// One shard's waiting core calls (see the module doc).
 #[derive(Default)]
@@ -137,7 +141,12 @@ pub(crate) fn bind_name(ctx: &ShardContext, name: &str) -> Rc<str> {
 fn schedule(ctx: &Rc<ShardContext>, kind: Kind) {
     let queue = &ctx.core_queue;
     let flow = queue.flow(kind);
-    if flow.scheduled.get() || flow.in_flight.get() >= MAX_IN_FLIGHT || queue.waiting(kind) == 0 {
+    let in_flight_limit = if ctx.core.supports_batch() {
+        MAX_IN_FLIGHT
+    } else {
+        SINGLE_JOBS_IN_FLIGHT
+    };
+    if flow.scheduled.get() || flow.in_flight.get() >= in_flight_limit || queue.waiting(kind) == 0 {
         return;
     }
     flow.scheduled.set(true);
