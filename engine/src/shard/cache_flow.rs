@@ -15,6 +15,31 @@ use core_api::{DeliveryReceiptPost, InsertMessage, InsertResponse};
 use super::context::ShardContext;
 use crate::coreclient::CoreError;
 
+/// With `cache_enabled` and the shard's cache open, gives `message` a reserved local id as
+/// `frontend_message_id` before the core is tried (when it has none). A time-out leaves it
+/// open whether the core took the message; the cache then stores it under the same id, so
+/// the flush's insert is a repeat the core deduplicates: exactly once, not twice. Returns
+/// the id given.
+pub(crate) fn reserve_frontend_id(
+    ctx: &ShardContext,
+    cache_enabled: bool,
+    message: &mut InsertMessage,
+) -> Option<String> {
+    if !cache_enabled || message.frontend_message_id.is_some() {
+        return None;
+    }
+    let shard = ctx.shared.caches.shard(ctx.index)?;
+    match shard.cache().reserve_id() {
+        Ok(id) => {
+            let id = id.to_string();
+            message.frontend_message_id = Some(id.clone());
+            Some(id)
+        }
+        // Ids exhausted: the store fails too and answers a temporary error.
+        Err(_) => None,
+    }
+}
+
 /// Inserts `message` into the core; with `cache_enabled` a temporary failure stores it in
 /// the shard's cache and answers with its local (negative) id instead. A cache that cannot
 /// make it durable answers the core's error (the sender retries, nothing acknowledged is
@@ -23,12 +48,13 @@ pub(crate) async fn insert_or_cache(
     ctx: &ShardContext,
     bind: &str,
     cache_enabled: bool,
-    message: InsertMessage,
+    mut message: InsertMessage,
 ) -> Result<InsertResponse, CoreError> {
     let shard = match ctx.shared.caches.shard(ctx.index) {
         Some(shard) if cache_enabled => shard,
         _ => return ctx.core.insert_message(message).await,
     };
+    reserve_frontend_id(ctx, cache_enabled, &mut message);
     if shard.core_known_down(SystemTime::now()) {
         return store(ctx, bind, &message, None).await;
     }
