@@ -327,6 +327,32 @@ fn run(cache: &MessageCache, queue: &Receiver<StoreRequest>, options: &WriterOpt
     }
 }
 
+/// Free space kept on the cache's filesystem: a batch that would leave less is refused
+/// before anything is written. fjall treats a failed write or persist as fatal and refuses
+/// every later call on that database (the cache could not deliver what it holds until a
+/// restart), and the flush's deletions and fjall's own memtable flushes need room too.
+pub const DISK_RESERVE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Refuses the batch (a temporary error to its senders, nothing written) when the cache's
+/// filesystem has less than [`DISK_RESERVE_BYTES`] plus twice the batch's size free.
+fn room_for(cache: &MessageCache, batch: &[StoreRequest]) -> Result<(), CacheError> {
+    let Ok(fs) = rustix::fs::statvfs(cache.path()) else {
+        // Cannot tell (e.g. the directory went away): let the write itself decide.
+        return Ok(());
+    };
+    let free = fs.f_bavail.saturating_mul(fs.f_frsize);
+    let bytes: u64 = batch.iter().map(|r| r.body.len() as u64 + 64).sum();
+    let needed = DISK_RESERVE_BYTES.saturating_add(bytes.saturating_mul(2));
+    if free < needed {
+        return Err(CacheError::NotDurable(format!(
+            "disk full: {free} bytes free on the filesystem of {}, the cache keeps \
+             {DISK_RESERVE_BYTES} free (No space left on device)",
+            cache.path().display()
+        )));
+    }
+    Ok(())
+}
+
 /// A record of the batch that is written (not dropped by its own batch's overflow).
 struct Kept {
     position: usize,
@@ -340,20 +366,22 @@ fn write_batch(
     options: &WriterOptions,
     high_written: &mut u64,
 ) {
-    let outcome = commit(cache, batch, high_written).and_then(|(kept, overflowed)| {
-        let durable = match &options.before_persist {
-            Some(hook) => hook().map_err(CacheError::from),
-            None => Ok(()),
-        }
-        .and_then(|()| Ok(cache.inner.db.persist(PersistMode::SyncData)?));
-        match durable {
-            Ok(()) => Ok((kept, overflowed)),
-            Err(e) => {
-                take_back(cache, batch, &kept);
-                Err(e)
+    let outcome = room_for(cache, batch)
+        .and_then(|()| commit(cache, batch, high_written))
+        .and_then(|(kept, overflowed)| {
+            let durable = match &options.before_persist {
+                Some(hook) => hook().map_err(CacheError::from),
+                None => Ok(()),
             }
-        }
-    });
+            .and_then(|()| Ok(cache.inner.db.persist(PersistMode::SyncData)?));
+            match durable {
+                Ok(()) => Ok((kept, overflowed)),
+                Err(e) => {
+                    take_back(cache, batch, &kept);
+                    Err(e)
+                }
+            }
+        });
     match outcome {
         Ok((kept, overflowed)) => {
             let stats = &cache.inner.stats;

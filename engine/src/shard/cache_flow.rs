@@ -84,12 +84,48 @@ pub(super) async fn store(
     match shard.store(bind, message, SystemTime::now()).await {
         Ok(id) => Ok(InsertResponse { id: id.to_string() }),
         Err(cache_error) => {
-            log::error!("{bind}: message not cached ({cache_error}); answering a temporary error");
+            log_not_cached(
+                bind,
+                "message",
+                &shard.cache().path().display(),
+                &cache_error,
+            );
             Err(core_error.unwrap_or(CoreError::Other {
                 detail: cache_error.to_string(),
             }))
         }
     }
+}
+
+/// Lines about records the cache could not make durable: a full disk fails every store, so
+/// at most 5 a second (the next line written says how many were left out).
+static NOT_CACHED_LOG: crate::log_budget::LogBudget = crate::log_budget::LogBudget::new(5);
+
+/// Logs that a `what` of `bind` could not be cached in `dir`, naming a full disk as such.
+fn log_not_cached(
+    bind: &str,
+    what: &str,
+    dir: &dyn std::fmt::Display,
+    error: &crate::cache::CacheError,
+) {
+    let Some(suppressed) = NOT_CACHED_LOG.admit_now() else {
+        return;
+    };
+    let text = error.to_string();
+    let disk_full = text.contains("StorageFull") || text.contains("No space left");
+    let cause = if disk_full {
+        "disk full: no space left on the cache directory's filesystem; "
+    } else {
+        ""
+    };
+    let more = if suppressed > 0 {
+        format!(" [{suppressed} similar lines not logged]")
+    } else {
+        String::new()
+    };
+    log::error!(
+        "{bind}: {what} not cached in {dir} ({cause}{error}); answering a temporary error{more}"
+    );
 }
 
 /// Posts a receipt that matched no message (`POST /api/delivery_receipts`); with
@@ -120,7 +156,12 @@ pub(crate) async fn post_receipt_or_cache(
     match shard.store_receipt(bind, &receipt, SystemTime::now()).await {
         Ok(id) => Ok(InsertResponse { id: id.to_string() }),
         Err(cache_error) => {
-            log::error!("{bind}: receipt not cached ({cache_error}); answering a temporary error");
+            log_not_cached(
+                bind,
+                "receipt",
+                &shard.cache().path().display(),
+                &cache_error,
+            );
             Err(core_error.unwrap_or(CoreError::Other {
                 detail: cache_error.to_string(),
             }))
