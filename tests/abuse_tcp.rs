@@ -220,8 +220,20 @@ fn requests_before_bind_and_a_second_bind_are_refused() {
 
 #[test]
 fn a_connection_flood_beyond_max_connections_is_refused_and_counted() {
-    const FLOOD: usize = 2000;
+    const FLOOD: usize = 10_000;
     const MAX: usize = 100;
+    // The test holds every connection open at once: raise the soft fd limit to the hard one
+    // (the gateway child inherits it).
+    let (soft, hard) = rlimit::Resource::NOFILE.get().unwrap();
+    let needed = (FLOOD + 1_000) as u64;
+    assert!(
+        hard >= needed,
+        "RLIMIT_NOFILE hard limit {hard} is below the {needed} fds this test needs for \
+         {FLOOD} connections at once; raise it (ulimit -Hn) on this machine"
+    );
+    if soft < needed {
+        rlimit::Resource::NOFILE.set(hard, hard).unwrap();
+    }
     let setup = start("abuse-flood", |t| {
         with_listen(&t, &format!("max_connections = {MAX}"))
     });
@@ -270,8 +282,9 @@ fn a_connection_flood_beyond_max_connections_is_refused_and_counted() {
     );
     eprintln!(
         "RESULT connection flood: {FLOOD} connections, max {MAX}: refused {refused} ({connect_failed} \
-         at connect), open {}, metric {counted}, fds before {fds_before}",
-        open.len()
+         at connect), open {}, metric {counted}, fds before {fds_before}, took {:?}",
+        open.len(),
+        started.elapsed()
     );
     // Let the accepted ones go: their slots come back and a partner binds again.
     drop(open);
@@ -292,6 +305,11 @@ fn a_connection_flood_beyond_max_connections_is_refused_and_counted() {
         (n <= fds_before + 10).then_some(n)
     });
     assert!(fds_after.is_some(), "fds {fds_before} -> {}", fd_count(pid));
+    eprintln!(
+        "RESULT connection flood fds: gateway before {fds_before}, after {}; whole test {:?}",
+        fds_after.unwrap_or_default(),
+        started.elapsed()
+    );
 }
 
 #[test]

@@ -206,3 +206,31 @@ fn ram_storage_is_volatile() {
     let again = MessageCache::open(&ram, 0).unwrap();
     assert_eq!(again.summary().overall.total, 0);
 }
+
+#[test]
+fn a_reserved_id_is_kept_by_the_store_and_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, writer, _thread) = open(dir.path(), 1);
+    let reserved = cache.reserve_id().unwrap();
+    let mut message = submit(1, "p");
+    message.frontend_message_id = Some(reserved.to_string());
+    assert_eq!(
+        writer.store_blocking("p", &message, t0()).unwrap(),
+        reserved
+    );
+    // A fresh store gets a new id; a frontend id of another shard or not an id is not taken.
+    let plain = writer.store_blocking("p", &submit(2, "p"), t0()).unwrap();
+    assert_ne!(plain, reserved);
+    let mut foreign = submit(3, "p");
+    foreign.frontend_message_id = Some("12345".into());
+    let other = writer.store_blocking("p", &foreign, t0()).unwrap();
+    assert!(other != reserved && other != plain);
+    drop((writer, cache));
+    let reopened = MessageCache::open(&settings(dir.path()), 1).unwrap();
+    let kept = reopened.message(reserved).unwrap().unwrap();
+    assert_eq!(kept.message_body, "message number 1");
+    assert_eq!(kept.frontend_message_id, Some(reserved.to_string()));
+    // Ids reserved after the reopen never repeat one written before.
+    let next = reopened.reserve_id().unwrap();
+    assert!(![reserved, plain, other].contains(&next));
+}

@@ -54,7 +54,9 @@ pub use ops::CachedMessageView;
 pub use partition::MessageCache;
 pub use record::{shard_of_id, MessageState};
 pub use stats::{CacheCounters, CacheCounts, CacheStats, CacheSummary};
-pub use writer::{CacheWriter, PersistHook, StoreFuture, WriterOptions, WriterThread};
+pub use writer::{
+    CacheWriter, PersistHook, StoreFuture, WriterOptions, WriterThread, DISK_RESERVE_BYTES,
+};
 
 /// Where a shard's records live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

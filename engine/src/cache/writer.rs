@@ -211,11 +211,20 @@ impl CacheWriter {
 
     /// Stores `message` for `bind` (received at `now`): queues it at once (or, when the queue
     /// is full, on the future's first polls) and the future resolves to its local id once it
-    /// is durable. The stored insert carries `frontend_message_id` = the local id.
+    /// is durable. The stored insert carries `frontend_message_id` = the local id: the one
+    /// the message already carries when it is an id of this shard's
+    /// [`MessageCache::reserve_id`], else a new one.
     pub fn store(&self, bind: &str, message: &InsertMessage, now: SystemTime) -> StoreFuture {
         // Queued right away when there is room, so stores issued together share a batch
         // even if their futures are awaited one after another.
-        self.store_body(bind, message, now)
+        let reserved = self.reserved_counter(message);
+        self.store_body(bind, message, reserved, now)
+    }
+
+    /// The counter of the reserved local id `message` carries as `frontend_message_id`.
+    fn reserved_counter(&self, message: &InsertMessage) -> Option<u64> {
+        let id: i64 = message.frontend_message_id.as_deref()?.parse().ok()?;
+        self.cache.counter_of(id)
     }
 
     /// [`CacheWriter::store`] for a carrier receipt that matched no message (delivered
@@ -229,11 +238,17 @@ impl CacheWriter {
         let body = super::flush::StoredBody::Receipt {
             delivery_receipt: receipt.clone(),
         };
-        self.store_body(bind, &body, now)
+        self.store_body(bind, &body, None, now)
     }
 
-    fn store_body(&self, bind: &str, body: &impl serde::Serialize, now: SystemTime) -> StoreFuture {
-        let state = match self.prepare(bind, body, now) {
+    fn store_body(
+        &self,
+        bind: &str,
+        body: &impl serde::Serialize,
+        reserved: Option<u64>,
+        now: SystemTime,
+    ) -> StoreFuture {
+        let state = match self.prepare(bind, body, reserved, now) {
             Ok((request, reply)) => match self.requests.try_send(request) {
                 Ok(()) => FutureState::Waiting(reply),
                 Err(TrySendError::Full(request)) => FutureState::Queueing {
@@ -255,7 +270,8 @@ impl CacheWriter {
         message: &InsertMessage,
         now: SystemTime,
     ) -> Result<i64, CacheError> {
-        let (request, reply) = self.prepare(bind, message, now)?;
+        let reserved = self.reserved_counter(message);
+        let (request, reply) = self.prepare(bind, message, reserved, now)?;
         self.requests
             .send(request)
             .map_err(|_| CacheError::WriterStopped)?;
@@ -266,9 +282,13 @@ impl CacheWriter {
         &self,
         bind: &str,
         message: &impl serde::Serialize,
+        reserved: Option<u64>,
         now: SystemTime,
     ) -> Result<(StoreRequest, oneshot::Receiver<StoreResult>), CacheError> {
-        let (counter, id) = self.cache.allocate()?;
+        let (counter, id) = match reserved {
+            Some(counter) => (counter, self.cache.id_of(counter)),
+            None => self.cache.allocate()?,
+        };
         let mut body = Vec::with_capacity(256);
         // The id travels in the record's key; the body is stored without it and gets it back
         // when read, so the JSON is serialised once, straight into the record.
@@ -307,6 +327,32 @@ fn run(cache: &MessageCache, queue: &Receiver<StoreRequest>, options: &WriterOpt
     }
 }
 
+/// Free space kept on the cache's filesystem: a batch that would leave less is refused
+/// before anything is written. fjall treats a failed write or persist as fatal and refuses
+/// every later call on that database (the cache could not deliver what it holds until a
+/// restart), and the flush's deletions and fjall's own memtable flushes need room too.
+pub const DISK_RESERVE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Refuses the batch (a temporary error to its senders, nothing written) when the cache's
+/// filesystem has less than [`DISK_RESERVE_BYTES`] plus twice the batch's size free.
+fn room_for(cache: &MessageCache, batch: &[StoreRequest]) -> Result<(), CacheError> {
+    let Ok(fs) = rustix::fs::statvfs(cache.path()) else {
+        // Cannot tell (e.g. the directory went away): let the write itself decide.
+        return Ok(());
+    };
+    let free = fs.f_bavail.saturating_mul(fs.f_frsize);
+    let bytes: u64 = batch.iter().map(|r| r.body.len() as u64 + 64).sum();
+    let needed = DISK_RESERVE_BYTES.saturating_add(bytes.saturating_mul(2));
+    if free < needed {
+        return Err(CacheError::NotDurable(format!(
+            "disk full: {free} bytes free on the filesystem of {}, the cache keeps \
+             {DISK_RESERVE_BYTES} free (No space left on device)",
+            cache.path().display()
+        )));
+    }
+    Ok(())
+}
+
 /// A record of the batch that is written (not dropped by its own batch's overflow).
 struct Kept {
     position: usize,
@@ -320,20 +366,22 @@ fn write_batch(
     options: &WriterOptions,
     high_written: &mut u64,
 ) {
-    let outcome = commit(cache, batch, high_written).and_then(|(kept, overflowed)| {
-        let durable = match &options.before_persist {
-            Some(hook) => hook().map_err(CacheError::from),
-            None => Ok(()),
-        }
-        .and_then(|()| Ok(cache.inner.db.persist(PersistMode::SyncData)?));
-        match durable {
-            Ok(()) => Ok((kept, overflowed)),
-            Err(e) => {
-                take_back(cache, batch, &kept);
-                Err(e)
+    let outcome = room_for(cache, batch)
+        .and_then(|()| commit(cache, batch, high_written))
+        .and_then(|(kept, overflowed)| {
+            let durable = match &options.before_persist {
+                Some(hook) => hook().map_err(CacheError::from),
+                None => Ok(()),
             }
-        }
-    });
+            .and_then(|()| Ok(cache.inner.db.persist(PersistMode::SyncData)?));
+            match durable {
+                Ok(()) => Ok((kept, overflowed)),
+                Err(e) => {
+                    take_back(cache, batch, &kept);
+                    Err(e)
+                }
+            }
+        });
     match outcome {
         Ok((kept, overflowed)) => {
             let stats = &cache.inner.stats;

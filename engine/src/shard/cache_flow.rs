@@ -15,6 +15,31 @@ use core_api::{DeliveryReceiptPost, InsertMessage, InsertResponse};
 use super::context::ShardContext;
 use crate::coreclient::CoreError;
 
+/// With `cache_enabled` and the shard's cache open, gives `message` a reserved local id as
+/// `frontend_message_id` before the core is tried (when it has none). A time-out leaves it
+/// open whether the core took the message; the cache then stores it under the same id, so
+/// the flush's insert is a repeat the core deduplicates: exactly once, not twice. Returns
+/// the id given.
+pub(crate) fn reserve_frontend_id(
+    ctx: &ShardContext,
+    cache_enabled: bool,
+    message: &mut InsertMessage,
+) -> Option<String> {
+    if !cache_enabled || message.frontend_message_id.is_some() {
+        return None;
+    }
+    let shard = ctx.shared.caches.shard(ctx.index)?;
+    match shard.cache().reserve_id() {
+        Ok(id) => {
+            let id = id.to_string();
+            message.frontend_message_id = Some(id.clone());
+            Some(id)
+        }
+        // Ids exhausted: the store fails too and answers a temporary error.
+        Err(_) => None,
+    }
+}
+
 /// Inserts `message` into the core; with `cache_enabled` a temporary failure stores it in
 /// the shard's cache and answers with its local (negative) id instead. A cache that cannot
 /// make it durable answers the core's error (the sender retries, nothing acknowledged is
@@ -23,12 +48,13 @@ pub(crate) async fn insert_or_cache(
     ctx: &ShardContext,
     bind: &str,
     cache_enabled: bool,
-    message: InsertMessage,
+    mut message: InsertMessage,
 ) -> Result<InsertResponse, CoreError> {
     let shard = match ctx.shared.caches.shard(ctx.index) {
         Some(shard) if cache_enabled => shard,
         _ => return ctx.core.insert_message(message).await,
     };
+    reserve_frontend_id(ctx, cache_enabled, &mut message);
     if shard.core_known_down(SystemTime::now()) {
         return store(ctx, bind, &message, None).await;
     }
@@ -58,12 +84,48 @@ pub(super) async fn store(
     match shard.store(bind, message, SystemTime::now()).await {
         Ok(id) => Ok(InsertResponse { id: id.to_string() }),
         Err(cache_error) => {
-            log::error!("{bind}: message not cached ({cache_error}); answering a temporary error");
+            log_not_cached(
+                bind,
+                "message",
+                &shard.cache().path().display(),
+                &cache_error,
+            );
             Err(core_error.unwrap_or(CoreError::Other {
                 detail: cache_error.to_string(),
             }))
         }
     }
+}
+
+/// Lines about records the cache could not make durable: a full disk fails every store, so
+/// at most 5 a second (the next line written says how many were left out).
+static NOT_CACHED_LOG: crate::log_budget::LogBudget = crate::log_budget::LogBudget::new(5);
+
+/// Logs that a `what` of `bind` could not be cached in `dir`, naming a full disk as such.
+fn log_not_cached(
+    bind: &str,
+    what: &str,
+    dir: &dyn std::fmt::Display,
+    error: &crate::cache::CacheError,
+) {
+    let Some(suppressed) = NOT_CACHED_LOG.admit_now() else {
+        return;
+    };
+    let text = error.to_string();
+    let disk_full = text.contains("StorageFull") || text.contains("No space left");
+    let cause = if disk_full {
+        "disk full: no space left on the cache directory's filesystem; "
+    } else {
+        ""
+    };
+    let more = if suppressed > 0 {
+        format!(" [{suppressed} similar lines not logged]")
+    } else {
+        String::new()
+    };
+    log::error!(
+        "{bind}: {what} not cached in {dir} ({cause}{error}); answering a temporary error{more}"
+    );
 }
 
 /// Posts a receipt that matched no message (`POST /api/delivery_receipts`); with
@@ -94,7 +156,12 @@ pub(crate) async fn post_receipt_or_cache(
     match shard.store_receipt(bind, &receipt, SystemTime::now()).await {
         Ok(id) => Ok(InsertResponse { id: id.to_string() }),
         Err(cache_error) => {
-            log::error!("{bind}: receipt not cached ({cache_error}); answering a temporary error");
+            log_not_cached(
+                bind,
+                "receipt",
+                &shard.cache().path().display(),
+                &cache_error,
+            );
             Err(core_error.unwrap_or(CoreError::Other {
                 detail: cache_error.to_string(),
             }))

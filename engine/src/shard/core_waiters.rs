@@ -58,6 +58,12 @@ impl InsertWaiter {
                 }
                 self.store_then_answer(ctx, message, Some(error));
             }
+            // The insert carried a reserved cache id: the partner gets that id, the one the
+            // core names in its receipts for the message (`frontend_message_id`).
+            (Ok(inserted), Some(message)) if self.caching_bind().is_some() => {
+                let id = message.frontend_message_id.unwrap_or(inserted.id);
+                self.answer(Ok(InsertResponse { id }));
+            }
             (result, _) => self.answer(result),
         }
     }

@@ -69,7 +69,7 @@ impl ServerConnection {
                 .respond_status(seq, command, CommandStatus::ESME_RTHROTTLED);
             return;
         }
-        let message = match insert {
+        let mut message = match insert {
             Ok(message) => message,
             Err(error) => {
                 log::info!("Refused {command} from {}: {error}", bind.config.name);
@@ -80,6 +80,7 @@ impl ServerConnection {
                 return;
             }
         };
+        super::cache_flow::reserve_frontend_id(&self.ctx, bind.config.cache_enabled, &mut message);
         self.pending_inserts += 1;
         let waiter = InsertWaiter::Partner {
             bind,

@@ -1,0 +1,258 @@
+//! Disk full for the cache directory, against the real binary: `cache_dir` on a tiny tmpfs
+//! (mounted by the test, which runs as root on the CI machines), the core down, a partner
+//! flooding until the filesystem is full. Expected: ESME_ROK only for what was made durable,
+//! then temporary errors; a clear error in the log naming the cache and the full disk; no crash,
+//! no hang; and once the core is back every acknowledged message arrives exactly once (the
+//! cache drains from the full filesystem: no corruption).
+//!
+//! The mount is not optional: where it is refused the test fails, it does not skip.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod raw;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{core_messages, free_port, E2eConfig, GatewayProcess};
+use raw::*;
+use smpp_loadgen::core_sim::{CoreSim, SimConfig};
+
+const BIND: &str = "partner_diskfull";
+/// Size of the cache filesystem.
+const TMPFS_SIZE: &str = "12m";
+
+/// A tmpfs mounted for the test; unmounted (and its mount point removed) on drop.
+struct TinyFs {
+    path: PathBuf,
+}
+
+impl TinyFs {
+    fn mount(size: &str) -> TinyFs {
+        let path = std::env::temp_dir().join(format!("omsmpp-tinyfs-{}", std::process::id()));
+        std::fs::create_dir_all(&path).unwrap();
+        let output = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(&path)
+            .output();
+        let fs = TinyFs { path };
+        match output {
+            Ok(out) if out.status.success() => fs,
+            Ok(out) => panic!(
+                "cannot mount a {size} tmpfs at {} (this test needs root, as on CI): {}",
+                fs.path.display(),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            Err(e) => panic!("cannot run mount(8) (this test needs it, as on CI): {e}"),
+        }
+    }
+}
+
+impl Drop for TinyFs {
+    fn drop(&mut self) {
+        // Lazy: a gateway killed a moment ago may still hold files open.
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
+        let _ = std::fs::remove_dir(&self.path);
+    }
+}
+
+fn free_bytes(path: &Path) -> u64 {
+    let out = Command::new("df")
+        .args(["-B1", "--output=avail"])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn tail(log: &str) -> String {
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+#[test]
+fn disk_full_gives_temporary_errors_then_every_acked_message_arrives_once() {
+    let fs = TinyFs::mount(TMPFS_SIZE);
+    let cache_dir = fs.path.join("cache");
+    let core_port = free_port();
+    let listen = free_port();
+    let globals = "api_connect_timeout_ms = 500\napi_send_timeout_ms = 1000\n\
+                   api_recv_timeout_ms = 1000\ncache_flush_interval = 200\n\
+                   cache_backoff_multiplier = 1\ncache_max_retry_attempts = 1000";
+    let toml = E2eConfig {
+        api: &format!("http://127.0.0.1:{core_port}"),
+        carrier_port: free_port(),
+        listen_port: listen,
+        smsc_name: "smpp_diskfull",
+        server_bind: BIND,
+        source_whitelist: &["MyBrand"],
+        extra: globals,
+    }
+    .toml()
+    .replacen(
+        "queue_check_frequency = 100\n[listen]",
+        "queue_check_frequency = 100\ntps_limit = 10000\ncache_enabled = true\n\
+         cache_max_size = 1000000\ncache_retry_interval = 1\n[listen]",
+        1,
+    )
+    .replacen(
+        "cache_dir = \"{cache}\"",
+        &format!("cache_dir = \"{}\"", cache_dir.display()),
+        1,
+    );
+    assert!(toml.contains("cache_enabled = true") && toml.contains("omsmpp-tinyfs"));
+    let (toml, metrics) = with_metrics(&toml);
+    let mut gateway = GatewayProcess::start("diskfull", &toml);
+    gateway.wait_for_port(listen, Duration::from_secs(20));
+    let free_at_start = free_bytes(&fs.path);
+
+    // Flood (the core is down: everything goes to the cache) until 300 answers in a row are
+    // refusals, i.e. the filesystem is full; 160-character texts fill it faster.
+    let mut partner = bound_partner(listen);
+    let pad = "x".repeat(140);
+    let mut statuses: BTreeMap<u32, usize> = BTreeMap::new();
+    let mut acked: Vec<String> = Vec::new();
+    let mut in_flight: HashMap<u32, String> = HashMap::new();
+    let (mut sent, mut refused_in_a_row, mut first_refusal) = (0usize, 0usize, None);
+    let started = Instant::now();
+    let window = 20;
+    while refused_in_a_row < 300 || !in_flight.is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the disk never filled: sent {sent}, {statuses:?}, {} bytes free\n{}",
+            free_bytes(&fs.path),
+            tail(&gateway.log())
+        );
+        while refused_in_a_row < 300 && in_flight.len() < window {
+            let text = format!("df-{sent:06}-{pad}");
+            let seq = client_submit(&mut partner, &text);
+            in_flight.insert(seq, text);
+            sent += 1;
+        }
+        match partner.read_pdu(Duration::from_secs(15)) {
+            Read1::Pdu(p) if p.command_id == SUBMIT_SM | RESP && in_flight.contains_key(&p.seq) => {
+                let text = in_flight.remove(&p.seq).unwrap();
+                *statuses.entry(p.status).or_default() += 1;
+                if p.status == ESME_ROK {
+                    acked.push(text);
+                    refused_in_a_row = 0;
+                } else {
+                    first_refusal.get_or_insert(sent);
+                    refused_in_a_row += 1;
+                }
+            }
+            Read1::Pdu(p) => partner.answer(&p),
+            Read1::Closed | Read1::TimedOut => panic!(
+                "the partner's link closed or hung: sent {sent}, {statuses:?}\n{}",
+                tail(&gateway.log())
+            ),
+        }
+    }
+    let free_when_full = free_bytes(&fs.path);
+    eprintln!(
+        "RESULT disk full: tmpfs {TMPFS_SIZE} ({free_at_start} bytes free after start, \
+         {free_when_full} when full), sent {sent}, acked {}, statuses {statuses:?}, \
+         first refusal after {first_refusal:?} sent, took {:?}",
+        acked.len(),
+        started.elapsed()
+    );
+    let temporary = [ESME_ROK, ESME_RMSGQFUL, ESME_RTHROTTLED];
+    assert!(
+        statuses.keys().all(|s| temporary.contains(s)),
+        "only ESME_ROK or temporary errors: {statuses:?}"
+    );
+    assert!(
+        acked.len() > 100,
+        "the cache took almost nothing: {statuses:?}"
+    );
+    assert!(gateway.is_running(), "the gateway died:\n{}", gateway.log());
+    let log = gateway.log();
+    let error_line = log
+        .lines()
+        .find(|l| l.contains("message not cached"))
+        .unwrap_or_else(|| panic!("no error about the full cache:\n{}", tail(&log)));
+    eprintln!("RESULT disk full log line: {error_line}");
+    assert!(
+        error_line.contains(&cache_dir.display().to_string()),
+        "the error names the cache directory: {error_line}"
+    );
+    assert!(
+        error_line.contains("No space left on device") || error_line.contains("disk full"),
+        "the error says the disk is full: {error_line}"
+    );
+    // Still serving: an enquire_link is answered at once.
+    partner.request(ENQUIRE_LINK, &[]);
+    assert!(
+        matches!(partner.read_pdu(Duration::from_secs(5)), Read1::Pdu(p) if p.command_id == ENQUIRE_LINK | RESP),
+        "the gateway stopped answering"
+    );
+
+    // The core comes back: everything acknowledged arrives, once, from the full filesystem.
+    let core = CoreSim::start(SimConfig {
+        listen: format!("127.0.0.1:{core_port}"),
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let drained = poll(Duration::from_secs(40), || {
+        let (status, scrape) = http_get(metrics, "/metrics");
+        (status == 200
+            && scrape.contains("smpp_cache_size{")
+            && metric(&scrape, "smpp_cache_size", &[BIND]) == 0.0)
+            .then_some(())
+    });
+    assert!(
+        drained.is_some(),
+        "the cache did not drain:\n{}",
+        tail(&gateway.log())
+    );
+    std::thread::sleep(Duration::from_millis(1_000));
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for message in core_messages(&core.base_url()) {
+        let body = message["message_body"].as_str().unwrap_or_default();
+        *counts.entry(body.to_owned()).or_default() += 1;
+    }
+    let acked_set: HashSet<&String> = acked.iter().collect();
+    let missing = acked_set
+        .iter()
+        .filter(|t| !counts.contains_key(**t))
+        .count();
+    let twice = counts.values().filter(|n| **n > 1).count();
+    let not_acked = counts.keys().filter(|t| !acked_set.contains(t)).count();
+    eprintln!(
+        "RESULT disk full, core back: acked {} at_core {} missing {missing} duplicated {twice} \
+         arrived without an ack {not_acked}; {} bytes free after the drain",
+        acked.len(),
+        counts.values().sum::<usize>(),
+        free_bytes(&fs.path)
+    );
+    assert_eq!(missing, 0, "acked messages lost");
+    assert_eq!(twice, 0, "messages at the core twice");
+    // After the drain the gateway takes messages again.
+    let retry = poll(Duration::from_secs(10), || {
+        (submit_one(&mut partner, b"after the drain").status == ESME_ROK).then_some(())
+    });
+    assert!(retry.is_some(), "{}", tail(&gateway.log()));
+    assert!(gateway.is_running());
+    gateway.kill_hard();
+    drop(gateway);
+    drop(fs);
+}
+
+fn client_submit(client: &mut RawClient, text: &str) -> u32 {
+    client.request(
+        SUBMIT_SM,
+        &submit_body("MyBrand", "61412345678", text.as_bytes(), false),
+    )
+}
