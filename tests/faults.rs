@@ -410,6 +410,10 @@ fn carrier_leaving_submits_unanswered_or_throttling_is_reported_and_retried() {
     );
 }
 
+/// Submits a flood offers: more than the gateway answers in the moment a stop takes (20,000
+/// could all be answered before a SIGTERM landed on a quiet box).
+const FLOOD: usize = 200_000;
+
 /// Floods in a thread and calls `stop` on the gateway once `after` answers came back.
 fn flood_then(
     name: &str,
@@ -420,7 +424,7 @@ fn flood_then(
     let mut partner = bound_partner(port);
     let answered = Arc::new(AtomicUsize::new(0));
     let progress = Arc::clone(&answered);
-    let flooder = std::thread::spawn(move || flood(&mut partner, 20_000, 50, &progress));
+    let flooder = std::thread::spawn(move || flood(&mut partner, FLOOD, 50, &progress));
     let reached = poll(Duration::from_secs(30), || {
         (answered.load(Ordering::Relaxed) >= 1000).then_some(())
     });
@@ -435,8 +439,9 @@ fn sigterm_during_a_flood_drains_and_loses_no_acked_message() {
     let mut code = None;
     let (core, result, gateway) = flood_then("faults-sigterm", |g| code = Some(g.terminate()));
     assert_eq!(code, Some(Some(0)), "{}", gateway.log());
-    assert!(result.sent < 20_000, "the flood outlived the gateway");
-    let allowed = [ESME_ROK, ESME_RMSGQFUL, ESME_RINVBNDSTS];
+    assert!(result.sent < FLOOD, "the flood outlived the gateway");
+    // ESME_RTHROTTLED: the bind's tps_limit answering a fast flood (temporary, not acked).
+    let allowed = [ESME_ROK, ESME_RMSGQFUL, ESME_RTHROTTLED, ESME_RINVBNDSTS];
     assert!(
         result.statuses.keys().all(|s| allowed.contains(s)),
         "{:?}",
@@ -457,7 +462,7 @@ fn kill_9_during_a_flood_loses_no_acked_message() {
     });
     let exited = poll(Duration::from_secs(10), || gateway.exited());
     assert!(exited.is_some(), "still running after kill -9");
-    assert!(result.sent < 20_000, "the flood outlived the gateway");
+    assert!(result.sent < FLOOD, "the flood outlived the gateway");
     let at_core = assert_nothing_acked_lost(&core, &result);
     report("kill -9 during flood", &result, at_core);
 }

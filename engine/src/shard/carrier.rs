@@ -126,7 +126,7 @@ impl ClientConnection {
                         status,
                     });
                 });
-                super::core_queue::status(&self.ctx, mapped.core_id, update, done);
+                super::core_queue::status(&self.ctx, mapped.core_id.to_string(), update, done);
             }
             None if attempt < RECEIPT_ATTEMPTS
                 && self.session.in_flight() > 0

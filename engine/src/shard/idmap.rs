@@ -5,6 +5,7 @@
 //! on a restart only sends the late receipts to `POST /api/delivery_receipts`.
 
 use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::proto::message_id::{self, MessageIdKey};
@@ -12,8 +13,9 @@ use crate::proto::message_id::{self, MessageIdKey};
 /// What a carrier id maps to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct MappedPart {
-    /// The core's message id.
-    pub(crate) core_id: String,
+    /// The core's message id, shared by the keys of all readings (a clone is a count, not a
+    /// copy of the string).
+    pub(crate) core_id: Rc<str>,
     /// This part's number (1-based).
     pub(crate) part: u8,
     /// How many parts the message was sent in.
@@ -119,7 +121,7 @@ mod tests {
 
     fn part(id: &str) -> MappedPart {
         MappedPart {
-            core_id: id.to_owned(),
+            core_id: Rc::from(id),
             part: 1,
             parts: 1,
         }
@@ -136,7 +138,7 @@ mod tests {
         assert!(map.get("0A1B", now).is_none());
         // Removing "12" leaves the message whose hex id reads 18 in decimal.
         map.remove("12");
-        assert_eq!(map.get("0x12", now).unwrap().core_id, "9");
+        assert_eq!(map.get("0x12", now).unwrap().core_id.as_ref(), "9");
         for i in 0..100_000u32 {
             let id = format!("{i:x}");
             map.insert(&id, part("x"), now);
@@ -151,7 +153,7 @@ mod tests {
         // A key inserted again after removal keeps matching.
         map.insert("beef", part("9"), now);
         map.remove("dead");
-        assert_eq!(map.get("beef", now).unwrap().core_id, "9");
+        assert_eq!(map.get("beef", now).unwrap().core_id.as_ref(), "9");
     }
 
     #[test]
@@ -159,10 +161,10 @@ mod tests {
         let mut map = IdMap::new(IdMap::DEFAULT_TTL, 100);
         let now = Instant::now();
         map.insert("0A1B", part("7"), now);
-        assert_eq!(map.get("a1b", now).unwrap().core_id, "7");
+        assert_eq!(map.get("a1b", now).unwrap().core_id.as_ref(), "7");
         // A carrier that answers in hex and receipts in decimal (0x12 = 18).
         map.insert("12", part("8"), now);
-        assert_eq!(map.get("18", now).unwrap().core_id, "8");
+        assert_eq!(map.get("18", now).unwrap().core_id.as_ref(), "8");
         assert!(map.get("nope", now).is_none());
     }
 

@@ -328,7 +328,7 @@ impl ClientConnection {
         let parts = message.responses.len();
         if response.status.is_ok() && !response.message_id.is_empty() {
             let mapped = MappedPart {
-                core_id: message.core_id.clone(),
+                core_id: Rc::from(message.core_id.as_str()),
                 part: u8::try_from(index + 1).unwrap_or(u8::MAX),
                 parts: u8::try_from(parts).unwrap_or(u8::MAX),
             };
@@ -336,7 +336,7 @@ impl ClientConnection {
                 store.record(
                     &response.message_id,
                     crate::store::CoreRef {
-                        core_id: mapped.core_id.clone(),
+                        core_id: message.core_id.clone(),
                         part: mapped.part,
                         parts: mapped.parts,
                     },
