@@ -154,9 +154,9 @@ def main(argv):
         "command": "python3 bench/e2e " + " ".join(argv),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(), "commit": git_commit(), "nofile_limit": nofile,
-        "note": "2-core VM shared with other engineers building at the same time; the load "
-                "generator, core simulator and carrier simulator share the same 2 cores with "
-                "the gateway. Medians quoted.",
+        "note": "the load generator, core simulator and carrier simulator share the machine's "
+                "cores with the gateway; other jobs on the machine show in the load average "
+                "at start. Medians quoted.",
         "scenarios": {},
     }
     if env_b:
