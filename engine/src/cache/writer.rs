@@ -413,7 +413,11 @@ fn write_batch(
             }
         }
         Err(e) => {
-            let reason = e.to_string();
+            // The waiters' error says "not durable" itself; keep its reason from saying it twice.
+            let reason = match e {
+                CacheError::NotDurable(reason) => reason,
+                other => other.to_string(),
+            };
             log::error!(
                 "cache shard {}: {} messages not durable, answering a temporary error: {reason}",
                 cache.shard(),
