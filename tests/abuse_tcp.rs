@@ -77,6 +77,16 @@ impl Setup {
     }
 }
 
+/// Whether a fresh connection binds the test partner with ESME_ROK within `within`.
+fn good_bind_within(port: u16, within: Duration) -> Option<RawPdu> {
+    poll(within, || {
+        let mut c = RawClient::connect(port);
+        let seq = c.request(BIND_TRANSCEIVER, &bind_body("partner", "partner1"));
+        c.response(seq, Duration::from_secs(2))
+            .filter(|r| r.status == ESME_ROK)
+    })
+}
+
 /// A deterministic stream of noise (xorshift), so a failure replays.
 fn noise(len: usize, mut seed: u64) -> Vec<u8> {
     (0..len)
@@ -288,12 +298,7 @@ fn a_connection_flood_beyond_max_connections_is_refused_and_counted() {
     );
     // Let the accepted ones go: their slots come back and a partner binds again.
     drop(open);
-    let served = poll(Duration::from_secs(15), || {
-        let mut c = RawClient::connect(setup.port);
-        let seq = c.request(BIND_TRANSCEIVER, &bind_body("partner", "partner1"));
-        c.response(seq, Duration::from_secs(2))
-            .filter(|r| r.status == ESME_ROK)
-    });
+    let served = good_bind_within(setup.port, Duration::from_secs(15));
     assert!(
         served.is_some(),
         "no bind after the flood:\n{}",
@@ -449,12 +454,7 @@ fn failed_binds_past_the_limit_lock_the_address_out_for_the_lockout_duration() {
         "{log}"
     );
     // After lockout_duration the address is served again.
-    let served = poll(Duration::from_secs(15), || {
-        let mut c = RawClient::connect(setup.port);
-        let seq = c.request(BIND_TRANSCEIVER, &bind_body("partner", "partner1"));
-        c.response(seq, Duration::from_secs(2))
-            .filter(|r| r.status == ESME_ROK)
-    });
+    let served = good_bind_within(setup.port, Duration::from_secs(15));
     assert!(
         served.is_some(),
         "still locked out:\n{}",

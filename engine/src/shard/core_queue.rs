@@ -190,6 +190,17 @@ fn take<T, W>(
     }
 }
 
+/// Sends one job of `kind` to the pool, counted in flight while it is there; what is left in
+/// the queue goes out in parallel meanwhile.
+async fn dispatch(ctx: &Rc<ShardContext>, kind: Kind, job: Job) -> Result<Reply, CoreError> {
+    let flow = ctx.core_queue.flow(kind);
+    flow.in_flight.set(flow.in_flight.get() + 1);
+    schedule(ctx, kind);
+    let reply = ctx.core.submit(job).await;
+    flow.in_flight.set(flow.in_flight.get().saturating_sub(1));
+    reply
+}
+
 async fn flush_inserts(ctx: Rc<ShardContext>) {
     let queue = &ctx.core_queue;
     queue.insert_flow.scheduled.set(false);
@@ -197,14 +208,8 @@ async fn flush_inserts(ctx: Rc<ShardContext>) {
     if messages.is_empty() {
         return;
     }
-    let flow = &queue.insert_flow;
-    flow.in_flight.set(flow.in_flight.get() + 1);
-    // What is left goes out in parallel.
-    schedule(&ctx, Kind::Insert);
     let count = messages.len();
-    let reply = ctx.core.submit(Job::InsertEach(messages)).await;
-    flow.in_flight.set(flow.in_flight.get().saturating_sub(1));
-    match reply {
+    match dispatch(&ctx, Kind::Insert, Job::InsertEach(messages)).await {
         Ok(Reply::InsertEach { messages, results })
             if messages.len() == count && results.len() == count =>
         {
@@ -229,13 +234,8 @@ async fn flush_statuses(ctx: Rc<ShardContext>) {
     if updates.is_empty() {
         return;
     }
-    let flow = &queue.status_flow;
-    flow.in_flight.set(flow.in_flight.get() + 1);
-    schedule(&ctx, Kind::Status);
     let count = updates.len();
-    let reply = ctx.core.submit(Job::StatusEach(updates)).await;
-    flow.in_flight.set(flow.in_flight.get().saturating_sub(1));
-    match reply {
+    match dispatch(&ctx, Kind::Status, Job::StatusEach(updates)).await {
         Ok(Reply::StatusEach { updates, results })
             if updates.len() == count && results.len() == count =>
         {
