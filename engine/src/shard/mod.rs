@@ -71,6 +71,7 @@ mod mt;
 mod multi;
 mod partner;
 mod peer_settings;
+mod receipt_hold;
 mod receipts;
 mod runtime;
 mod server;

@@ -5,19 +5,22 @@
 //!
 //! Fresh mappings are also kept in the connection's in-memory [`super::idmap::IdMap`], which
 //! answers the common case without a thread hop; this store answers receipts that arrive
-//! after a reconnect or a restart.
+//! after a reconnect or a restart. The thread holds each new mapping in memory for a second
+//! before writing it (`receipt_hold`), so one whose final receipt comes back at once never
+//! reaches fjall.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 use futures_channel::oneshot;
 
+use super::receipt_hold::HeldMappings;
 use crate::store::{self, CoreRef, ReceiptMap};
 
 /// Jobs queued to the store thread before records are dropped.
 const QUEUE: usize = 65_536;
-/// Records written per batch at most.
+/// Jobs taken from the queue per round at most.
 const BATCH: usize = 512;
 /// How often expired mappings are purged.
 const PURGE_EVERY: Duration = Duration::from_secs(600);
@@ -26,6 +29,7 @@ enum Job {
     Record(String, CoreRef),
     Forget(String),
     Lookup(String, oneshot::Sender<Option<CoreRef>>),
+    Flush(oneshot::Sender<()>),
 }
 
 /// The shard's handle on its store thread.
@@ -40,6 +44,7 @@ impl std::fmt::Debug for Job {
             Job::Record(id, _) => write!(f, "Record({id})"),
             Job::Forget(id) => write!(f, "Forget({id})"),
             Job::Lookup(id, _) => write!(f, "Lookup({id})"),
+            Job::Flush(_) => f.write_str("Flush"),
         }
     }
 }
@@ -82,16 +87,25 @@ impl ReceiptStore {
             .ok()?;
         answer.await.ok().flatten()
     }
+
+    /// Writes every held mapping (see `receipt_hold`) and waits until it is written: a
+    /// stopping shard calls it so that a restart finds them. A full queue skips it.
+    pub(crate) async fn flush(&self) {
+        let (reply, done) = oneshot::channel();
+        if self.jobs.try_send(Job::Flush(reply)).is_ok() {
+            let _ = done.await;
+        }
+    }
 }
 
-fn serve(dir: &std::path::Path, queue: &Receiver<Job>) {
+fn open(dir: &std::path::Path) -> Option<ReceiptMap> {
     let map = std::fs::create_dir_all(dir)
         .map_err(|e| e.to_string())
         .and_then(|()| store::open_database(dir).map_err(|e| e.to_string()))
         .and_then(|db| {
             ReceiptMap::open(&db, store::DEFAULT_RECEIPT_TTL).map_err(|e| e.to_string())
         });
-    let map = match map {
+    match map {
         Ok(map) => Some(map),
         Err(error) => {
             log::error!(
@@ -100,62 +114,100 @@ fn serve(dir: &std::path::Path, queue: &Receiver<Job>) {
             );
             None
         }
-    };
+    }
+}
+
+fn serve(dir: &std::path::Path, queue: &Receiver<Job>) {
+    let map = open(dir);
+    let mut held = HeldMappings::default();
     let mut last_purge = Instant::now();
-    let mut records: Vec<(String, CoreRef)> = Vec::with_capacity(BATCH);
     let mut forgets: Vec<String> = Vec::new();
     let mut lookups = Vec::new();
-    while let Ok(first) = queue.recv() {
-        let mut next = Some(first);
+    let mut flushes = Vec::new();
+    loop {
+        let first = match held.next_due() {
+            Some(due) => match queue.recv_deadline(due) {
+                Ok(job) => Some(job),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            },
+            None => match queue.recv() {
+                Ok(job) => Some(job),
+                Err(_) => break,
+            },
+        };
+        let now = Instant::now();
+        let mut next = first;
+        let mut taken = 0;
         while let Some(job) = next.take() {
             match job {
-                Job::Record(id, core) => records.push((id, core)),
-                Job::Forget(id) => forgets.push(id),
+                Job::Record(id, core) => held.record(id, core, now),
+                Job::Forget(id) => {
+                    if !held.forget(&id) {
+                        forgets.push(id);
+                    }
+                }
                 Job::Lookup(id, reply) => lookups.push((id, reply)),
+                Job::Flush(reply) => flushes.push(reply),
             }
-            if records.len() < BATCH && forgets.len() < BATCH {
+            taken += 1;
+            if taken < BATCH && forgets.len() < BATCH {
                 next = queue.try_recv().ok();
             }
         }
-        let now = SystemTime::now();
-        if let Some(map) = &map {
-            if !records.is_empty() {
-                let batch = records.iter().map(|(id, core)| (id.as_str(), core));
-                if let Err(error) = map.record_batch(batch, now) {
-                    log::warn!(
-                        "receipt store: {} mapping(s) not written: {error}",
-                        records.len()
-                    );
-                }
-            }
-        }
-        records.clear();
-        // After the records: an id is forgotten only once its final receipt came back, which
-        // is after it was recorded.
-        if let Some(map) = &map {
-            if !forgets.is_empty() {
-                if let Err(error) = map.forget_batch(forgets.iter().map(String::as_str)) {
-                    log::warn!(
-                        "receipt store: {} answered mapping(s) not removed: {error}",
-                        forgets.len()
-                    );
-                }
-            }
-        }
-        forgets.clear();
+        let records = if flushes.is_empty() {
+            held.take_due(now)
+        } else {
+            held.take_all()
+        };
+        write(map.as_ref(), &records, &mut forgets);
+        let wall = SystemTime::now();
         for (id, reply) in lookups.drain(..) {
-            let found = map
-                .as_ref()
-                .and_then(|map| map.lookup(&id, now).ok().flatten());
+            let found = held.lookup(&id).or_else(|| {
+                map.as_ref()
+                    .and_then(|map| map.lookup(&id, wall).ok().flatten())
+            });
             let _ = reply.send(found);
+        }
+        for reply in flushes.drain(..) {
+            let _ = reply.send(());
         }
         if last_purge.elapsed() >= PURGE_EVERY {
             last_purge = Instant::now();
             if let Some(map) = &map {
-                if let Err(error) = map.purge_expired(now) {
+                if let Err(error) = map.purge_expired(wall) {
                     log::warn!("receipt store: purge failed: {error}");
                 }
             }
         }
+    }
+    // Every handle is gone (the shard stopped): what is still held goes to disk.
+    write(map.as_ref(), &held.take_all(), &mut forgets);
+}
+
+/// Writes `records`, then removes `forgets` (an id is forgotten only once its final receipt
+/// came back, which is after it was recorded).
+fn write(map: Option<&ReceiptMap>, records: &[(String, CoreRef)], forgets: &mut Vec<String>) {
+    let Some(map) = map else {
+        forgets.clear();
+        return;
+    };
+    if !records.is_empty() {
+        let batch = records.iter().map(|(id, core)| (id.as_str(), core));
+        if let Err(error) = map.record_batch(batch, SystemTime::now()) {
+            log::warn!(
+                "receipt store: {} mapping(s) not written: {error}",
+                records.len()
+            );
+        }
+    }
+    if !forgets.is_empty() {
+        if let Err(error) = map.forget_batch(forgets.iter().map(String::as_str)) {
+            log::warn!(
+                "receipt store: {} answered mapping(s) not removed: {error}",
+                forgets.len()
+            );
+        }
+        forgets.clear();
     }
 }

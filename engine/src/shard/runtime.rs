@@ -276,6 +276,18 @@ async fn shard_main(
     while ctx.core_calls() > 0 && std::time::Instant::now() < deadline + SHUTDOWN_GRACE {
         glommio::timer::sleep(Duration::from_millis(10)).await;
     }
+    // Receipt mappings still held in memory go to disk, so that a restart matches their
+    // receipts.
+    if let Some(store) = ctx.receipts.clone() {
+        let flushed = glommio::timer::timeout(SHUTDOWN_GRACE, async move {
+            store.flush().await;
+            Ok(())
+        })
+        .await;
+        if flushed.is_err() {
+            log::warn!("shard {index}: receipt mappings not written within the shutdown grace");
+        }
+    }
     if ctx.connection_count() > 0 {
         log::warn!(
             "shard {index}: {} connection(s) still open after the shutdown grace period",
