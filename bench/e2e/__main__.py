@@ -47,8 +47,11 @@ def parse_args(argv):
     p.add_argument("--results", default=os.path.join(REPO, "bench", "results"))
     p.add_argument("--ingest-messages", type=int, default=300_000)
     p.add_argument("--ingest-sessions", type=int, default=4,
-                   help="partner sessions on the one server bind at tps_limit 100000, for "
-                        "the ingest and cache scenarios (default 4)")
+                   help="partner sessions for the ingest and cache scenarios (default 4)")
+    p.add_argument("--ingest-binds", type=int, default=2,
+                   help="partner binds (tps_limit 100000 each) the ingest sessions are "
+                        "spread over, so that one bind's limit does not cap the max "
+                        "(default 2; the cache scenario uses one)")
     p.add_argument("--cache-messages", type=int, default=100_000,
                    help="submits flooded while the core is down (default 100000)")
     p.add_argument("--latency-secs", type=int, default=10,

@@ -146,12 +146,14 @@ def write(out, results_dir):
     ing = sc.get("ingest", {}).get("runs", [])
     if ing:
         n = ing[0].get("sessions", 4)
+        binds = ing[0].get("binds", 1)
         tps = ing[0].get("tps_limit", 100000)
-        md += [f"## 1. Ingest ({n} partner sessions, window 64, on one server bind at "
-               f"tps_limit {tps})", "",
-               f"The bind's tps_limit caps ingest at {tps:,} msg/s; submits above it are "
-               "answered ESME_RTHROTTLED and do not count. msg/s = submit_sm answered ESME_ROK "
-               "per second.", "",
+        md += [f"## 1. Ingest ({n} partner sessions, window 64, over {binds} server bind(s) "
+               f"at tps_limit {tps} each)", "",
+               f"The binds' tps_limit caps ingest at {binds * tps:,} msg/s; submits above it "
+               "are answered ESME_RTHROTTLED and do not count (the throttled column shows "
+               "whether that cap was reached). msg/s = submit_sm answered ESME_ROK per "
+               "second; CPU per message = per ESME_ROK.", "",
                "| | msg/s (ESME_ROK) | offered msg/s | throttled | gateway CPU us/msg | "
                "peak RSS MiB |", "|---|---|---|---|---|---|",
                f"| max rate | {fmt(spread(ing, 'max', 'msgs_per_s'))} | "

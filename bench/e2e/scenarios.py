@@ -128,12 +128,14 @@ INGEST_TPS = 100_000
 
 
 def ingest_run(env, index):
-    """Max rate from N sessions (default 4, window 64) on one partner bind at tps_limit
-    100000 (the most a server bind accepts), then 50% of the acked max rate."""
+    """Max rate from N sessions (default 4, window 64) spread over B partner binds (default
+    2) at tps_limit 100000 each (the most a server bind accepts), so that a bind's limit is
+    not what caps the max; then 50% of the acked max rate."""
     run_dir = env.run_dir(f"ingest-{index}")
     sessions = env.args.ingest_sessions
-    binds = [gwconfig.server_bind("partner_ingest", "ingest", tps_limit=INGEST_TPS)]
-    ids = ["ingest"]
+    ids = [f"ingest{n + 1}" for n in range(env.args.ingest_binds)]
+    binds = [gwconfig.server_bind(f"partner_{system_id}", system_id, tps_limit=INGEST_TPS)
+             for system_id in ids]
     with Procs(run_dir) as procs:
         _core, url = start_core(env, procs)
         gateway, port = start_gateway(env, procs, run_dir, url, server_binds=binds)
@@ -151,7 +153,8 @@ def ingest_run(env, index):
             timeout=env.args.time_limit))
         at_half = esme_figures(report, cpu, gateway)
         at_half["target_rate"] = half
-    return {"max": peak, "half": at_half, "sessions": sessions, "tps_limit": INGEST_TPS}
+    return {"max": peak, "half": at_half, "sessions": sessions, "binds": len(ids),
+            "tps_limit": INGEST_TPS}
 
 
 def core_stats(url):

@@ -8,8 +8,9 @@
 //! the core advertises it). Nothing waits to fill a batch: the first message schedules a flush,
 //! which runs as soon as the current task yields, so at low load a message goes out alone
 //! right away. At most [`MAX_IN_FLIGHT`] jobs of each kind per shard are at the pool at once
-//! (more when the core takes no batches, so that one-by-one calls still use every worker);
-//! what arrives meanwhile makes the next job bigger rather than waking more workers.
+//! (more when the core takes no batches, so that one-by-one calls still use every worker),
+//! and the second only once [`MIN_SECOND_BATCH`] messages wait; what arrives meanwhile makes
+//! the next job bigger rather than waking more workers.
 //!
 //! Each flush is a counted core call (`ShardContext::spawn_core_call`), so a stopping shard
 //! waits for the answers as before.
@@ -32,6 +33,11 @@ pub(crate) const MAX_BATCH: usize = 256;
 const SINGLES_PER_JOB: usize = 8;
 /// Jobs of one kind a shard has at the pool at once when the core takes batches.
 pub(crate) const MAX_IN_FLIGHT: usize = 2;
+/// With a batch job already at the pool, a second one goes only once this many messages
+/// wait: fewer ride with the next job when the first comes back. A second call for one or
+/// two messages cost a worker wake-up and an HTTP round trip each, and under load most of
+/// the calls were such stragglers.
+pub(crate) const MIN_SECOND_BATCH: usize = 32;
 /// The same without batches: each job makes its calls one after another on one worker, so
 /// more jobs are let out to keep every worker of the pool (8 by default) busy with a slow core.
 const SINGLE_JOBS_IN_FLIGHT: usize = 16;
@@ -146,7 +152,10 @@ fn schedule(ctx: &Rc<ShardContext>, kind: Kind) {
     } else {
         SINGLE_JOBS_IN_FLIGHT
     };
-    if flow.scheduled.get() || flow.in_flight.get() >= in_flight_limit || queue.waiting(kind) == 0 {
+    let waiting = queue.waiting(kind);
+    let in_flight = flow.in_flight.get();
+    let straggler = ctx.core.supports_batch() && in_flight > 0 && waiting < MIN_SECOND_BATCH;
+    if flow.scheduled.get() || in_flight >= in_flight_limit || waiting == 0 || straggler {
         return;
     }
     flow.scheduled.set(true);
