@@ -142,20 +142,17 @@ pub(crate) fn bind_name(ctx: &ShardContext, name: &str) -> Rc<str> {
     shared
 }
 
-/// Spawns a flush of `kind` unless one is scheduled, the pool has enough of this shard's
-/// jobs, or nothing waits.
+/// Spawns a flush of `kind` when [`flush_due`] says so.
 fn schedule(ctx: &Rc<ShardContext>, kind: Kind) {
     let queue = &ctx.core_queue;
     let flow = queue.flow(kind);
-    let in_flight_limit = if ctx.core.supports_batch() {
-        MAX_IN_FLIGHT
-    } else {
-        SINGLE_JOBS_IN_FLIGHT
-    };
-    let waiting = queue.waiting(kind);
-    let in_flight = flow.in_flight.get();
-    let straggler = ctx.core.supports_batch() && in_flight > 0 && waiting < MIN_SECOND_BATCH;
-    if flow.scheduled.get() || in_flight >= in_flight_limit || waiting == 0 || straggler {
+    let due = flush_due(
+        ctx.core.supports_batch(),
+        flow.scheduled.get(),
+        flow.in_flight.get(),
+        queue.waiting(kind),
+    );
+    if !due {
         return;
     }
     flow.scheduled.set(true);
@@ -166,6 +163,19 @@ fn schedule(ctx: &Rc<ShardContext>, kind: Kind) {
             Kind::Status => flush_statuses(shard).await,
         }
     });
+}
+
+/// Whether a new flush should start: something waits, none is scheduled, the pool holds fewer
+/// than the limit of this shard's jobs of the kind, and a second batch job would not carry
+/// fewer than [`MIN_SECOND_BATCH`] messages.
+fn flush_due(batch: bool, scheduled: bool, in_flight: usize, waiting: usize) -> bool {
+    let limit = if batch {
+        MAX_IN_FLIGHT
+    } else {
+        SINGLE_JOBS_IN_FLIGHT
+    };
+    let straggler = batch && in_flight > 0 && waiting < MIN_SECOND_BATCH;
+    waiting > 0 && !scheduled && in_flight < limit && !straggler
 }
 
 /// How many messages the next job takes.
@@ -273,5 +283,33 @@ fn whole_failure(reply: Result<Reply, CoreError>) -> CoreError {
                 other.name()
             ),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_idle_queue_sends_its_first_message_at_once() {
+        assert!(flush_due(true, false, 0, 1));
+        assert!(flush_due(false, false, 0, 1));
+        assert!(!flush_due(true, false, 0, 0), "nothing waits");
+        assert!(!flush_due(true, true, 0, 5), "a flush is already scheduled");
+    }
+
+    #[test]
+    fn a_second_batch_job_waits_for_enough_messages() {
+        assert!(!flush_due(true, false, 1, 1));
+        assert!(!flush_due(true, false, 1, MIN_SECOND_BATCH - 1));
+        assert!(flush_due(true, false, 1, MIN_SECOND_BATCH));
+        assert!(!flush_due(true, false, MAX_IN_FLIGHT, 10 * MAX_BATCH));
+    }
+
+    #[test]
+    fn without_batches_calls_spread_over_the_workers() {
+        assert!(flush_due(false, false, 1, 1));
+        assert!(flush_due(false, false, SINGLE_JOBS_IN_FLIGHT - 1, 1));
+        assert!(!flush_due(false, false, SINGLE_JOBS_IN_FLIGHT, 100));
     }
 }
