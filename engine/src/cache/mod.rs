@@ -39,6 +39,7 @@
 //! `omnimessage-smpp-cache-<pid>-shard-N-<nanos>`) until the system cleans it.
 
 mod flush;
+mod heal;
 mod index;
 mod ops;
 mod partition;
@@ -118,4 +119,10 @@ pub enum CacheError {
     /// The writer thread is gone (shut down or panicked).
     #[error("cache: writer stopped")]
     WriterStopped,
+    /// The database (this path) refused a write and is being reopened: try again later.
+    #[error(
+        "cache: the database {0} failed a write and is closed until it is reopened \
+         (No space left on device?)"
+    )]
+    Unavailable(String),
 }

@@ -21,7 +21,7 @@ use fjall::PersistMode;
 use futures_channel::oneshot;
 
 use super::index::Entry;
-use super::partition::{unix_ms, MessageCache};
+use super::partition::{unix_ms, MessageCache, Store};
 use super::record::{record_key, MessageState, StateRecord, NEXT_COUNTER_KEY};
 use super::stats::CacheStats;
 use super::CacheError;
@@ -366,18 +366,20 @@ fn write_batch(
     options: &WriterOptions,
     high_written: &mut u64,
 ) {
+    // One store for the whole batch: a reopen waits until the batch is done.
     let outcome = room_for(cache, batch)
-        .and_then(|()| commit(cache, batch, high_written))
-        .and_then(|(kept, overflowed)| {
+        .and_then(|()| cache.store())
+        .and_then(|store| {
+            let (kept, evicted, overflowed) = commit(cache, &store, batch, high_written)?;
             let durable = match &options.before_persist {
                 Some(hook) => hook().map_err(CacheError::from),
                 None => Ok(()),
             }
-            .and_then(|()| Ok(cache.inner.db.persist(PersistMode::SyncData)?));
+            .and_then(|()| cache.noted(store.db.persist(PersistMode::SyncData)));
             match durable {
                 Ok(()) => Ok((kept, overflowed)),
                 Err(e) => {
-                    take_back(cache, batch, &kept);
+                    take_back(cache, &store, batch, &kept, evicted);
                     Err(e)
                 }
             }
@@ -432,14 +434,22 @@ fn write_batch(
     }
 }
 
+/// Older records an overflow deleted to make room: counter, index entry and body (read before
+/// the deletion, to put it back when the batch fails).
+type Evicted = Vec<(u64, Entry, Option<fjall::Slice>)>;
+
+/// What [`commit`] wrote: the records kept, the records evicted and the bind of every
+/// overflow deletion.
+type Committed = (Vec<Kept>, Evicted, Vec<std::sync::Arc<str>>);
+
 /// Writes the batch (records, overflow deletions, counter mark) without persisting it.
-/// Returns the records written and the bind of every overflow deletion.
 fn commit(
     cache: &MessageCache,
+    store: &Store,
     batch: &[StoreRequest],
     high_written: &mut u64,
-) -> Result<(Vec<Kept>, Vec<std::sync::Arc<str>>), CacheError> {
-    let inner = &cache.inner;
+) -> Result<Committed, CacheError> {
+    let inner = store;
     let mut index = cache.index();
     let mut in_batch: HashMap<std::sync::Arc<str>, VecDeque<usize>> = HashMap::new();
     let mut dropped = vec![false; batch.len()];
@@ -463,8 +473,19 @@ fn commit(
             overflowed.push(bind.clone());
         }
     }
+    let evicted: Evicted = evicted
+        .into_iter()
+        .map(|(counter, entry)| {
+            let body = inner
+                .bodies
+                .get(record_key(&entry.bind, counter))
+                .ok()
+                .flatten();
+            (counter, entry, body)
+        })
+        .collect();
     let mut writes = inner.db.batch();
-    for (counter, entry) in &evicted {
+    for (counter, entry, _) in &evicted {
         let key = record_key(&entry.bind, *counter);
         writes.remove(&inner.states, key.clone());
         writes.remove(&inner.bodies, key);
@@ -492,20 +513,39 @@ fn commit(
         });
     }
     writes.insert(&inner.meta, NEXT_COUNTER_KEY, high_written.to_be_bytes());
-    if let Err(e) = writes.commit() {
-        for (counter, entry) in evicted {
+    if let Err(e) = cache.noted(writes.commit()) {
+        for (counter, entry, _) in evicted {
             index.insert(counter, entry);
         }
-        return Err(e.into());
+        return Err(e);
     }
-    Ok((kept, overflowed))
+    Ok((kept, evicted, overflowed))
 }
 
 /// Removes the records of a batch that could not be made durable (best effort: the database
-/// may be failing), so that a crash-free run never delivers a message it did not acknowledge.
-fn take_back(cache: &MessageCache, batch: &[StoreRequest], kept: &[Kept]) {
-    let inner = &cache.inner;
+/// may be failing), so that a crash-free run never delivers a message it did not acknowledge,
+/// and puts the records its overflow evicted back in the index (a reopen keeps what the index
+/// holds).
+fn take_back(
+    cache: &MessageCache,
+    store: &Store,
+    batch: &[StoreRequest],
+    kept: &[Kept],
+    evicted: Evicted,
+) {
+    let inner = store;
     let mut writes = inner.db.batch();
+    {
+        let mut index = cache.index();
+        for (counter, entry, body) in evicted {
+            // Without its body it cannot be delivered any more: leave it deleted.
+            let Some(body) = body else { continue };
+            let key = record_key(&entry.bind, counter);
+            writes.insert(&inner.states, key.clone(), entry.record.encode());
+            writes.insert(&inner.bodies, key, body);
+            index.insert(counter, entry);
+        }
+    }
     for k in kept {
         if let Some(request) = batch.get(k.position) {
             let key = record_key(&request.bind, request.counter);
