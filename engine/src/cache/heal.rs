@@ -183,7 +183,7 @@ impl MessageCache {
                     log::error!(
                         "cache shard {}: the cache database {} is poisoned: fjall refuses every \
                          write after {cause}; new messages get a temporary error and the cached \
-                         ones wait until it is reopened, tried once {DISK_RESERVE_BYTES} bytes \
+                         ones wait until the gateway reopens it, tried once {DISK_RESERVE_BYTES} bytes \
                          are free on its filesystem",
                         self.shard(),
                         self.path().display()
@@ -220,7 +220,7 @@ impl MessageCache {
                         .map_or(Duration::ZERO, |at| now.saturating_duration_since(at));
                     *state = HealthState::default();
                     log::warn!(
-                        "cache shard {}: the cache database {} is reopened after {} s: {} \
+                        "cache shard {}: reopened the cache database {} after {} s: {} \
                          cached messages kept, {} on disk not owed any more deleted \
                          (never acknowledged, or delivered before the failure)",
                         self.shard(),
