@@ -9,13 +9,13 @@
 //!
 //! [`MessageCache::maintain`], called by the shard's flush thread between rounds, notices it
 //! (a cheap probe once a second), logs it once, and once the filesystem has the reserve free
-//! again (tried after 1, 2, 4, then every 5 s) closes the database and opens it from disk:
-//! journal recovery brings back everything that was persisted. The index in memory is the
-//! reference for what is still owed: a record on disk that the index does not hold (a batch
-//! that failed and was never acknowledged, a record delivered or deleted whose deletion did
-//! not reach the disk) is deleted, and a record the index holds keeps its state (`delivering`
-//! goes back to `pending`). Meanwhile stores get a temporary error
-//! ([`CacheError::Unavailable`]), never an ack.
+//! again (tried at once, then after 1, 2, 4 and every 5 s) closes the database and opens it
+//! from disk: journal recovery brings back everything that was persisted. The index in memory
+//! is the reference for what is still owed: a record on disk that the index does not hold (a
+//! batch that failed and was never acknowledged, a record delivered or deleted whose deletion
+//! did not reach the disk) is deleted, and a record the index holds keeps its state
+//! (`delivering` goes back to `pending`). Meanwhile stores get a temporary error (fjall's
+//! `Poisoned`, or [`CacheError::Unavailable`] during the reopen), never an ack.
 
 use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
