@@ -142,20 +142,24 @@ impl MessageCache {
             StorageType::Disc => settings.dir.join(format!("shard-{shard}")),
             StorageType::Ram => ram_directory(shard),
         };
-        let store = match Store::open(&path) {
-            Ok(store) => store,
+        let opened = Store::open(&path).and_then(|store| {
+            let (index, recovered, highest) = recover(&store)?;
+            let stored_high = store
+                .meta
+                .get(NEXT_COUNTER_KEY)?
+                .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes));
+            Ok((store, index, recovered, highest, stored_high))
+        });
+        let (store, index, recovered, highest, stored_high) = match opened {
+            Ok(opened) => opened,
             Err(e) => {
                 if settings.storage == StorageType::Ram {
+                    // Nothing of a fresh temporary directory is worth keeping.
                     let _ = std::fs::remove_dir_all(&path);
                 }
                 return Err(e);
             }
         };
-        let (index, recovered, highest) = recover(&store)?;
-        let stored_high = store
-            .meta
-            .get(NEXT_COUNTER_KEY)?
-            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes));
         let next = first_counter(stored_high.max(highest), SystemTime::now())?;
         if recovered.records > 0 || recovered.unreadable > 0 {
             log::info!(

@@ -353,6 +353,10 @@ fn room_for(cache: &MessageCache, batch: &[StoreRequest]) -> Result<(), CacheErr
     Ok(())
 }
 
+/// Lines about batches not made durable: a full disk or a refused database fails every
+/// batch, so at most 5 a second.
+static NOT_DURABLE_LOG: crate::log_budget::LogBudget = crate::log_budget::LogBudget::new(5);
+
 /// A record of the batch that is written (not dropped by its own batch's overflow).
 struct Kept {
     position: usize,
@@ -366,7 +370,8 @@ fn write_batch(
     options: &WriterOptions,
     high_written: &mut u64,
 ) {
-    // One store for the whole batch: a reopen waits until the batch is done.
+    // One store for the whole batch, kept until its records are in the index: a reopen
+    // (which deletes what is on disk but not in the index) waits until the batch is done.
     let outcome = room_for(cache, batch)
         .and_then(|()| cache.store())
         .and_then(|store| {
@@ -377,7 +382,7 @@ fn write_batch(
             }
             .and_then(|()| cache.noted(store.db.persist(PersistMode::SyncData)));
             match durable {
-                Ok(()) => Ok((kept, overflowed)),
+                Ok(()) => Ok((kept, overflowed, store)),
                 Err(e) => {
                     take_back(cache, &store, batch, &kept, evicted);
                     Err(e)
@@ -385,7 +390,7 @@ fn write_batch(
             }
         });
     match outcome {
-        Ok((kept, overflowed)) => {
+        Ok((kept, overflowed, _store)) => {
             let stats = &cache.inner.stats;
             {
                 let mut index = cache.index();
@@ -418,13 +423,26 @@ fn write_batch(
             // The waiters' error says "not durable" itself; keep its reason from saying it twice.
             let reason = match e {
                 CacheError::NotDurable(reason) => reason,
+                CacheError::Fjall(fjall::Error::Poisoned) => format!(
+                    "the cache database {} is poisoned (fjall refuses writes after a failed \
+                     write) until it is reopened",
+                    cache.path().display()
+                ),
                 other => other.to_string(),
             };
-            log::error!(
-                "cache shard {}: {} messages not durable, answering a temporary error: {reason}",
-                cache.shard(),
-                batch.len()
-            );
+            if let Some(suppressed) = NOT_DURABLE_LOG.admit_now() {
+                let more = if suppressed > 0 {
+                    format!(" [{suppressed} similar lines not logged]")
+                } else {
+                    String::new()
+                };
+                log::error!(
+                    "cache shard {}: {} messages not durable, answering a temporary error: \
+                     {reason}{more}",
+                    cache.shard(),
+                    batch.len()
+                );
+            }
             for request in batch.drain(..) {
                 let _ = request
                     .reply
