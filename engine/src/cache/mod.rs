@@ -24,6 +24,11 @@
 //! An id goes to the core as `frontend_message_id`, which the core deduplicates: a flush
 //! retried after a time-out, or repeated after a crash, never creates a second message.
 //!
+//! A failed write or fsync makes fjall refuse the whole database ("poisoned"). The shard's
+//! flush thread calls [`MessageCache::maintain`], which notices it, logs it once and reopens
+//! the database from disk once its filesystem has room again, without a restart (see
+//! `heal.rs`); meanwhile stores fail with a temporary error.
+//!
 //! Flush order: the records due at `now`, by due time then age, so first attempts go oldest
 //! first and a backed-off record takes its turn when its `next_retry_at` comes.
 //!
