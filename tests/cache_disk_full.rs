@@ -12,6 +12,7 @@ mod common;
 mod raw;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -30,8 +31,9 @@ struct TinyFs {
 }
 
 impl TinyFs {
-    fn mount(size: &str) -> TinyFs {
-        let path = std::env::temp_dir().join(format!("omsmpp-tinyfs-{}", std::process::id()));
+    fn mount(size: &str, name: &str) -> TinyFs {
+        let path =
+            std::env::temp_dir().join(format!("omsmpp-tinyfs-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&path).unwrap();
         let output = Command::new("mount")
             .args([
@@ -82,12 +84,10 @@ fn tail(log: &str) -> String {
     lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
-#[test]
-fn disk_full_gives_temporary_errors_then_every_acked_message_arrives_once() {
-    let fs = TinyFs::mount(TMPFS_SIZE);
-    let cache_dir = fs.path.join("cache");
-    let core_port = free_port();
-    let listen = free_port();
+/// The gateway's configuration: the core at `core_port` (down until a test starts it), the
+/// partner bind caching with a 1 s retry interval, flushes every 200 ms, `cache_dir` on the
+/// tmpfs.
+fn gateway_toml(cache_dir: &Path, core_port: u16, listen: u16) -> String {
     let globals = "api_connect_timeout_ms = 500\napi_send_timeout_ms = 1000\n\
                    api_recv_timeout_ms = 1000\ncache_flush_interval = 200\n\
                    cache_backoff_multiplier = 1\ncache_max_retry_attempts = 1000";
@@ -113,6 +113,16 @@ fn disk_full_gives_temporary_errors_then_every_acked_message_arrives_once() {
         1,
     );
     assert!(toml.contains("cache_enabled = true") && toml.contains("omsmpp-tinyfs"));
+    toml
+}
+
+#[test]
+fn disk_full_gives_temporary_errors_then_every_acked_message_arrives_once() {
+    let fs = TinyFs::mount(TMPFS_SIZE, "full");
+    let cache_dir = fs.path.join("cache");
+    let core_port = free_port();
+    let listen = free_port();
+    let toml = gateway_toml(&cache_dir, core_port, listen);
     let (toml, metrics) = with_metrics(&toml);
     let mut gateway = GatewayProcess::start("diskfull", &toml);
     gateway.wait_for_port(listen, Duration::from_secs(20));
@@ -255,4 +265,180 @@ fn client_submit(client: &mut RawClient, text: &str) -> u32 {
         SUBMIT_SM,
         &submit_body("MyBrand", "61412345678", text.as_bytes(), false),
     )
+}
+
+/// Writes `path` until the filesystem has not a byte left (another process's data).
+fn fill(path: &Path) -> u64 {
+    let mut file = std::fs::File::create(path).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    let (mut chunk, mut written) = (zeros.len(), 0u64);
+    while chunk > 0 {
+        match file.write(&zeros[..chunk]) {
+            Ok(0) => chunk /= 2,
+            Ok(n) => written += n as u64,
+            Err(e) if e.raw_os_error() == Some(28) => chunk /= 2,
+            Err(e) => panic!("filling {}: {e}", path.display()),
+        }
+    }
+    written
+}
+
+/// The ids of the "Successfully delivered cached message <id>" lines, with their counts.
+fn delivered_ids(log: &str) -> HashMap<String, usize> {
+    let mut ids = HashMap::new();
+    for line in log.lines() {
+        if let Some((_, rest)) = line.split_once("Successfully delivered cached message ") {
+            let id = rest.split(',').next().unwrap_or_default().to_owned();
+            *ids.entry(id).or_default() += 1;
+        }
+    }
+    ids
+}
+
+/// Another process fills the cache's filesystem: fjall fails a write (the flush's state
+/// changes) and refuses the database from then on. Expected: temporary errors only, a clear
+/// error naming the shard's database, and once the file is gone and the core is back, the
+/// gateway (never restarted) reopens the database, delivers every acknowledged message exactly
+/// once and acknowledges new messages again.
+#[test]
+fn a_cache_poisoned_by_another_process_filling_the_disk_recovers_without_a_restart() {
+    let fs = TinyFs::mount("24m", "poison");
+    let cache_dir = fs.path.join("cache");
+    let core_port = free_port();
+    let listen = free_port();
+    let toml = gateway_toml(&cache_dir, core_port, listen);
+    let (toml, metrics) = with_metrics(&toml);
+    let mut gateway = GatewayProcess::start("diskpoison", &toml);
+    gateway.wait_for_port(listen, Duration::from_secs(20));
+    let pid = gateway.pid();
+
+    // The core is down: 300 submits go to the cache, each acknowledged once fsynced.
+    let mut partner = bound_partner(listen);
+    let mut acked: Vec<String> = Vec::new();
+    for n in 0..300 {
+        let text = format!("poison-{n:04}");
+        let resp = submit_one(&mut partner, text.as_bytes());
+        assert_eq!(resp.status, ESME_ROK, "{text}\n{}", tail(&gateway.log()));
+        acked.push(text);
+    }
+
+    // Another process fills the filesystem. The flush keeps rewriting the records' states
+    // (the core is down, retries every second) until fjall's journal write fails.
+    let filler = fs.path.join("other-process.data");
+    let filled = fill(&filler);
+    let shard_dir = cache_dir.join("shard-");
+    let poisoned_line = poll(Duration::from_secs(30), || {
+        // The partner keeps submitting meanwhile: only temporary errors, no crash.
+        let resp = submit_one(&mut partner, b"while the disk is full");
+        assert!(
+            [ESME_RMSGQFUL, ESME_RTHROTTLED].contains(&resp.status),
+            "a submit on a full disk got status {:#x}\n{}",
+            resp.status,
+            tail(&gateway.log())
+        );
+        gateway
+            .log()
+            .lines()
+            .find(|l| l.contains("is poisoned"))
+            .map(str::to_owned)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "fjall was never reported poisoned ({filled} bytes filled, {} free)\n{}",
+            free_bytes(&fs.path),
+            tail(&gateway.log())
+        )
+    });
+    eprintln!("RESULT poisoned log line: {poisoned_line}");
+    assert!(
+        poisoned_line.contains(&shard_dir.display().to_string()) && poisoned_line.contains("ERROR"),
+        "the error names the shard's database: {poisoned_line}"
+    );
+    assert!(
+        poisoned_line.contains("No space left on device"),
+        "the error names the cause: {poisoned_line}"
+    );
+    for _ in 0..20 {
+        let resp = submit_one(&mut partner, b"while poisoned");
+        assert!([ESME_RMSGQFUL, ESME_RTHROTTLED].contains(&resp.status));
+    }
+    assert!(gateway.is_running(), "the gateway died:\n{}", gateway.log());
+    assert_eq!(
+        gateway.log().matches("is poisoned").count(),
+        1,
+        "logged once"
+    );
+
+    // The other process deletes its file, the core comes back: the gateway reopens the
+    // database by itself and drains it.
+    std::fs::remove_file(&filler).unwrap();
+    let core = CoreSim::start(SimConfig {
+        listen: format!("127.0.0.1:{core_port}"),
+        ..SimConfig::default()
+    })
+    .unwrap();
+    let drained = poll(Duration::from_secs(40), || {
+        let (status, scrape) = http_get(metrics, "/metrics");
+        (status == 200
+            && scrape.contains("smpp_cache_size{")
+            && metric(&scrape, "smpp_cache_size", &[BIND]) == 0.0
+            && core_messages(&core.base_url()).len() >= acked.len())
+        .then_some(())
+    });
+    assert!(
+        drained.is_some(),
+        "the cache did not drain after the disk had room again:\n{}",
+        tail(&gateway.log())
+    );
+    std::thread::sleep(Duration::from_millis(1_000));
+    let log = gateway.log();
+    let reopened = log
+        .lines()
+        .find(|l| l.contains("reopened the cache database"))
+        .unwrap_or_else(|| panic!("no reopen logged:\n{}", tail(&log)));
+    eprintln!("RESULT reopened log line: {reopened}");
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for message in core_messages(&core.base_url()) {
+        let body = message["message_body"].as_str().unwrap_or_default();
+        *counts.entry(body.to_owned()).or_default() += 1;
+    }
+    let acked_set: HashSet<&String> = acked.iter().collect();
+    let missing = acked.iter().filter(|t| !counts.contains_key(*t)).count();
+    let twice = counts.values().filter(|n| **n > 1).count();
+    let not_acked = counts.keys().filter(|t| !acked_set.contains(t)).count();
+    let delivered = delivered_ids(&log);
+    let delivered_twice = delivered.values().filter(|n| **n > 1).count();
+    eprintln!(
+        "RESULT poisoned, disk freed, core back: acked {} at_core {} missing {missing} \
+         duplicated {twice} arrived without an ack {not_acked}; delivered ids logged {} \
+         (twice: {delivered_twice})",
+        acked.len(),
+        counts.values().sum::<usize>(),
+        delivered.len()
+    );
+    assert_eq!(missing, 0, "acked messages lost");
+    assert_eq!(twice, 0, "messages at the core twice");
+    assert_eq!(
+        not_acked, 0,
+        "messages at the core that were never acknowledged"
+    );
+    assert_eq!(delivered_twice, 0, "a cached message delivered twice");
+
+    // New messages are acknowledged again: straight to the core, and through the reopened
+    // cache when the core is down again.
+    let resp = submit_one(&mut partner, b"after the reopen");
+    assert_eq!(resp.status, ESME_ROK, "{}", tail(&gateway.log()));
+    drop(core);
+    let cached_before = gateway.log().matches("cached for").count();
+    let cached = poll(Duration::from_secs(20), || {
+        (submit_one(&mut partner, b"cached after the reopen").status == ESME_ROK
+            && gateway.log().matches("cached for").count() > cached_before)
+            .then_some(())
+    });
+    assert!(cached.is_some(), "{}", tail(&gateway.log()));
+    assert!(gateway.is_running());
+    assert_eq!(gateway.pid(), pid, "never restarted");
+    gateway.kill_hard();
+    drop(gateway);
+    drop(fs);
 }

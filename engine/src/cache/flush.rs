@@ -113,6 +113,7 @@ impl MessageCache {
     /// `failed_permanent` and not returned.
     pub fn due(&self, now: SystemTime, limit: usize) -> Result<Vec<DueMessage>, CacheError> {
         let now_ms = unix_ms(now);
+        let store = self.store()?;
         let picked = {
             let mut index = self.index();
             let picked: Vec<(u64, Entry)> = index
@@ -121,19 +122,19 @@ impl MessageCache {
                 .take(limit)
                 .filter_map(|&(_, counter)| Some((counter, index.entries.get(&counter)?.clone())))
                 .collect();
-            let mut batch = self.inner.db.batch();
+            let mut batch = store.db.batch();
             for (counter, entry) in &picked {
                 let record = StateRecord {
                     state: MessageState::Delivering,
                     ..entry.record.clone()
                 };
                 batch.insert(
-                    &self.inner.states,
+                    &store.states,
                     record_key(&entry.bind, *counter),
                     record.encode(),
                 );
             }
-            batch.commit()?;
+            self.noted(batch.commit())?;
             for (counter, entry) in &picked {
                 let record = StateRecord {
                     state: MessageState::Delivering,
@@ -147,7 +148,7 @@ impl MessageCache {
         let mut failure = None;
         for (counter, entry) in picked {
             let id = self.id_of(counter);
-            let body = match self.inner.bodies.get(record_key(&entry.bind, counter)) {
+            let body = match store.bodies.get(record_key(&entry.bind, counter)) {
                 Ok(body) => body,
                 Err(e) => {
                     // Leave it for the next flush rather than stranded in `delivering`.
@@ -209,13 +210,16 @@ impl MessageCache {
 
     /// Writes `record` as a record's state (disk, then index).
     fn set_state(&self, counter: u64, record: StateRecord) -> Result<bool, CacheError> {
+        let store = self.store()?;
         let mut index = self.index();
         let Some(bind) = index.entries.get(&counter).map(|e| e.bind.clone()) else {
             return Ok(false);
         };
-        self.inner
-            .states
-            .insert(record_key(&bind, counter), record.encode())?;
+        self.noted(
+            store
+                .states
+                .insert(record_key(&bind, counter), record.encode()),
+        )?;
         index.update(counter, record);
         Ok(true)
     }
@@ -242,7 +246,10 @@ impl MessageCache {
                 .filter_map(|c| Some(index.entries.get(c)?.bind.clone()))
                 .collect()
         };
-        let removed = self.remove_records(&counters)?;
+        // Delivered is delivered: when the deletion cannot be written (the database failed)
+        // the index forgets them anyway, and the reopen deletes them from disk, so a
+        // reopened database never sends them again.
+        let removed = self.remove_records(&counters, true)?;
         {
             let mut index = self.index();
             for bind in &binds {
@@ -258,20 +265,45 @@ impl MessageCache {
 
     /// Deletes records from disk and index (no fsync: a removal lost in a crash only means a
     /// repeated, deduplicated delivery or a record an operator deletes again). Returns how
-    /// many were there.
-    pub(super) fn remove_records(&self, counters: &[u64]) -> Result<usize, CacheError> {
+    /// many were there. With `forget_on_error` a failed write still takes them out of the
+    /// index (returning the error): a reopen after the failure deletes what is on disk but
+    /// not in the index.
+    pub(super) fn remove_records(
+        &self,
+        counters: &[u64],
+        forget_on_error: bool,
+    ) -> Result<usize, CacheError> {
+        let store = self.store();
         let mut index = self.index();
-        let mut batch = self.inner.db.batch();
+        let store = match store {
+            Ok(store) => store,
+            Err(e) => {
+                if forget_on_error {
+                    for counter in counters {
+                        index.remove(*counter);
+                    }
+                }
+                return Err(e);
+            }
+        };
+        let mut batch = store.db.batch();
         let mut present = Vec::with_capacity(counters.len());
         for &counter in counters {
             if let Some(entry) = index.entries.get(&counter) {
                 let key = record_key(&entry.bind, counter);
-                batch.remove(&self.inner.states, key.clone());
-                batch.remove(&self.inner.bodies, key);
+                batch.remove(&store.states, key.clone());
+                batch.remove(&store.bodies, key);
                 present.push(counter);
             }
         }
-        batch.commit()?;
+        if let Err(e) = self.noted(batch.commit()) {
+            if forget_on_error {
+                for counter in &present {
+                    index.remove(*counter);
+                }
+            }
+            return Err(e);
+        }
         for counter in &present {
             index.remove(*counter);
         }

@@ -24,6 +24,11 @@
 //! An id goes to the core as `frontend_message_id`, which the core deduplicates: a flush
 //! retried after a time-out, or repeated after a crash, never creates a second message.
 //!
+//! A failed write or fsync makes fjall refuse the whole database ("poisoned"). The shard's
+//! flush thread calls [`MessageCache::maintain`], which notices it, logs it once and reopens
+//! the database from disk once its filesystem has room again, without a restart (see
+//! `heal.rs`); meanwhile stores fail with a temporary error.
+//!
 //! Flush order: the records due at `now`, by due time then age, so first attempts go oldest
 //! first and a backed-off record takes its turn when its `next_retry_at` comes.
 //!
@@ -39,6 +44,7 @@
 //! `omnimessage-smpp-cache-<pid>-shard-N-<nanos>`) until the system cleans it.
 
 mod flush;
+mod heal;
 mod index;
 mod ops;
 mod partition;
@@ -118,4 +124,10 @@ pub enum CacheError {
     /// The writer thread is gone (shut down or panicked).
     #[error("cache: writer stopped")]
     WriterStopped,
+    /// The database (this path) refused a write and is being reopened: try again later.
+    #[error(
+        "cache: the database {0} failed a write and is closed until it is reopened \
+         (No space left on device?)"
+    )]
+    Unavailable(String),
 }

@@ -103,7 +103,7 @@ impl MessageCache {
         let Some(bind) = self.index().entries.get(&counter).map(|e| e.bind.clone()) else {
             return Ok(None);
         };
-        let Some(body) = self.inner.bodies.get(record_key(&bind, counter))? else {
+        let Some(body) = self.store()?.bodies.get(record_key(&bind, counter))? else {
             return Ok(None);
         };
         let stored: super::flush::StoredBody = serde_json::from_slice(&body)
@@ -124,6 +124,7 @@ impl MessageCache {
         let Some(counter) = self.counter_of(id) else {
             return Ok(false);
         };
+        let store = self.store()?;
         {
             let mut index = self.index();
             let Some(entry) = index.entries.get(&counter) else {
@@ -136,12 +137,14 @@ impl MessageCache {
             record.state = MessageState::Pending;
             record.retry_count = 0;
             record.next_retry_ms = unix_ms(now);
-            self.inner
-                .states
-                .insert(record_key(&entry.bind, counter), record.encode())?;
+            self.noted(
+                store
+                    .states
+                    .insert(record_key(&entry.bind, counter), record.encode()),
+            )?;
             index.update(counter, record);
         }
-        self.inner.db.persist(PersistMode::SyncData)?;
+        self.noted(store.db.persist(PersistMode::SyncData))?;
         log::info!("Cached message {id} reset to pending by an operator");
         Ok(true)
     }
@@ -151,9 +154,10 @@ impl MessageCache {
         let Some(counter) = self.counter_of(id) else {
             return Ok(false);
         };
-        let removed = self.remove_records(&[counter])? > 0;
+        let store = self.store()?;
+        let removed = self.remove_records(&[counter], false)? > 0;
         if removed {
-            self.inner.db.persist(PersistMode::SyncData)?;
+            self.noted(store.db.persist(PersistMode::SyncData))?;
             log::info!("Cached message {id} deleted by an operator");
         }
         Ok(removed)
@@ -178,9 +182,10 @@ impl MessageCache {
                 })
                 .collect()
         };
-        let removed = self.remove_records(&failed)?;
+        let store = self.store()?;
+        let removed = self.remove_records(&failed, false)?;
         if removed > 0 {
-            self.inner.db.persist(PersistMode::SyncData)?;
+            self.noted(store.db.persist(PersistMode::SyncData))?;
             log::info!("Deleted {removed} failed cached messages of {bind} by an operator");
         }
         Ok(removed)

@@ -1,8 +1,13 @@
 //! [`MessageCache`]: a shard's database, its keyspaces, the in-memory index and recovery.
+//!
+//! The database and its keyspaces ([`Store`]) sit behind a lock of their own: every operation
+//! takes the current store once and keeps it for its whole run, so that a reopen after fjall
+//! refused the database ([`super::heal`]) waits for the operations under way and every later
+//! one (writer batch, flush, operator call) uses the new database.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use fjall::{Database, Keyspace, KeyspaceCreateOptions};
@@ -22,11 +27,36 @@ pub struct MessageCache {
     pub(super) inner: Arc<Inner>,
 }
 
-pub(super) struct Inner {
+/// An open database and its keyspaces.
+pub(super) struct Store {
     pub(super) db: Database,
     pub(super) bodies: Keyspace,
     pub(super) states: Keyspace,
     pub(super) meta: Keyspace,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path`.
+    pub(super) fn open(path: &Path) -> Result<Store, CacheError> {
+        std::fs::create_dir_all(path)?;
+        // Never fjall's `temporary`: a reopen after a failure must find the files again; a
+        // `ram` cache's directory is removed when the cache is dropped (see `Inner`'s Drop).
+        let db = Database::builder(path).open()?;
+        let bodies = db.keyspace("cache_bodies", KeyspaceCreateOptions::default)?;
+        let states = db.keyspace("cache_states", KeyspaceCreateOptions::default)?;
+        let meta = db.keyspace("cache_meta", KeyspaceCreateOptions::default)?;
+        Ok(Store {
+            db,
+            bodies,
+            states,
+            meta,
+        })
+    }
+}
+
+pub(super) struct Inner {
+    /// The open database; `None` while it is being reopened.
+    store: RwLock<Option<Arc<Store>>>,
     pub(super) shard: u8,
     pub(super) storage: StorageType,
     pub(super) path: PathBuf,
@@ -36,14 +66,39 @@ pub(super) struct Inner {
     index: Mutex<Index>,
     pub(super) stats: CacheStats,
     recovered: Recovered,
+    /// Whether the database works, and the reopen schedule when it does not.
+    pub(super) health: Mutex<super::heal::HealthState>,
+    /// The last error fjall returned (the cause named when it turns out poisoned).
+    pub(super) last_failure: Mutex<Option<String>>,
 }
 
-/// What [`MessageCache::open`] found on disk.
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Close the database before removing a `ram` cache's files.
+        let store = self
+            .store
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(store);
+        if self.storage == StorageType::Ram {
+            if let Err(e) = std::fs::remove_dir_all(&self.path) {
+                log::warn!(
+                    "cache shard {}: cannot remove the ram cache {}: {e}",
+                    self.shard,
+                    self.path.display()
+                );
+            }
+        }
+    }
+}
+
+/// What [`recover`] found on disk.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Recovered {
-    records: usize,
-    reset_to_pending: usize,
-    unreadable: usize,
+pub(super) struct Recovered {
+    pub(super) records: usize,
+    pub(super) reset_to_pending: usize,
+    pub(super) unreadable: usize,
 }
 
 impl std::fmt::Debug for MessageCache {
@@ -83,19 +138,28 @@ impl MessageCache {
     /// deleted. Blocks on disk I/O.
     pub fn open(settings: &CacheSettings, shard: usize) -> Result<MessageCache, CacheError> {
         let shard = u8::try_from(shard).map_err(|_| CacheError::ShardIndex(shard))?;
-        let (path, temporary) = match settings.storage {
-            StorageType::Disc => (settings.dir.join(format!("shard-{shard}")), false),
-            StorageType::Ram => (ram_directory(shard), true),
+        let path = match settings.storage {
+            StorageType::Disc => settings.dir.join(format!("shard-{shard}")),
+            StorageType::Ram => ram_directory(shard),
         };
-        std::fs::create_dir_all(&path)?;
-        let db = Database::builder(&path).temporary(temporary).open()?;
-        let bodies = db.keyspace("cache_bodies", KeyspaceCreateOptions::default)?;
-        let states = db.keyspace("cache_states", KeyspaceCreateOptions::default)?;
-        let meta = db.keyspace("cache_meta", KeyspaceCreateOptions::default)?;
-        let (index, recovered, highest) = recover(&db, &bodies, &states)?;
-        let stored_high = meta
-            .get(NEXT_COUNTER_KEY)?
-            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes));
+        let opened = Store::open(&path).and_then(|store| {
+            let (index, recovered, highest) = recover(&store)?;
+            let stored_high = store
+                .meta
+                .get(NEXT_COUNTER_KEY)?
+                .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes));
+            Ok((store, index, recovered, highest, stored_high))
+        });
+        let (store, index, recovered, highest, stored_high) = match opened {
+            Ok(opened) => opened,
+            Err(e) => {
+                if settings.storage == StorageType::Ram {
+                    // Nothing of a fresh temporary directory is worth keeping.
+                    let _ = std::fs::remove_dir_all(&path);
+                }
+                return Err(e);
+            }
+        };
         let next = first_counter(stored_high.max(highest), SystemTime::now())?;
         if recovered.records > 0 || recovered.unreadable > 0 {
             log::info!(
@@ -108,10 +172,7 @@ impl MessageCache {
         }
         Ok(MessageCache {
             inner: Arc::new(Inner {
-                db,
-                bodies,
-                states,
-                meta,
+                store: RwLock::new(Some(Arc::new(store))),
                 shard,
                 storage: settings.storage,
                 path,
@@ -121,8 +182,40 @@ impl MessageCache {
                 index: Mutex::new(index),
                 stats: CacheStats::default(),
                 recovered,
+                health: Mutex::new(super::heal::HealthState::default()),
+                last_failure: Mutex::new(None),
             }),
         })
+    }
+
+    /// The open database, kept by the caller for the whole operation;
+    /// [`CacheError::Unavailable`] while it is being reopened after a failure.
+    pub(super) fn store(&self) -> Result<Arc<Store>, CacheError> {
+        self.inner
+            .store
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| CacheError::Unavailable(self.inner.path.display().to_string()))
+    }
+
+    /// Takes the store out (operations get [`CacheError::Unavailable`] until
+    /// [`MessageCache::put_store`]).
+    pub(super) fn take_store(&self) -> Option<Arc<Store>> {
+        self.inner
+            .store
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    /// Installs `store` as the database every operation uses from now on.
+    pub(super) fn put_store(&self, store: Arc<Store>) {
+        *self
+            .inner
+            .store
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(store);
     }
 
     /// The shard index this cache's ids carry.
@@ -203,11 +296,10 @@ impl MessageCache {
 /// Reads every record into a fresh index; puts `delivering` records back to `pending` and
 /// deletes unreadable ones (on disk too). Returns the index, what it did and the highest
 /// counter seen.
-fn recover(
-    db: &Database,
-    bodies: &Keyspace,
-    states: &Keyspace,
-) -> Result<(Index, Recovered, Option<u64>), CacheError> {
+pub(super) fn recover(store: &Store) -> Result<(Index, Recovered, Option<u64>), CacheError> {
+    let Store {
+        db, bodies, states, ..
+    } = store;
     let mut index = Index::default();
     let mut recovered = Recovered::default();
     let mut highest = None;

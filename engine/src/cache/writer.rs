@@ -21,7 +21,7 @@ use fjall::PersistMode;
 use futures_channel::oneshot;
 
 use super::index::Entry;
-use super::partition::{unix_ms, MessageCache};
+use super::partition::{unix_ms, MessageCache, Store};
 use super::record::{record_key, MessageState, StateRecord, NEXT_COUNTER_KEY};
 use super::stats::CacheStats;
 use super::CacheError;
@@ -353,6 +353,10 @@ fn room_for(cache: &MessageCache, batch: &[StoreRequest]) -> Result<(), CacheErr
     Ok(())
 }
 
+/// Lines about batches not made durable: a full disk or a refused database fails every
+/// batch, so at most 5 a second.
+static NOT_DURABLE_LOG: crate::log_budget::LogBudget = crate::log_budget::LogBudget::new(5);
+
 /// A record of the batch that is written (not dropped by its own batch's overflow).
 struct Kept {
     position: usize,
@@ -366,24 +370,27 @@ fn write_batch(
     options: &WriterOptions,
     high_written: &mut u64,
 ) {
+    // One store for the whole batch, kept until its records are in the index: a reopen
+    // (which deletes what is on disk but not in the index) waits until the batch is done.
     let outcome = room_for(cache, batch)
-        .and_then(|()| commit(cache, batch, high_written))
-        .and_then(|(kept, overflowed)| {
+        .and_then(|()| cache.store())
+        .and_then(|store| {
+            let (kept, evicted, overflowed) = commit(cache, &store, batch, high_written)?;
             let durable = match &options.before_persist {
                 Some(hook) => hook().map_err(CacheError::from),
                 None => Ok(()),
             }
-            .and_then(|()| Ok(cache.inner.db.persist(PersistMode::SyncData)?));
+            .and_then(|()| cache.noted(store.db.persist(PersistMode::SyncData)));
             match durable {
-                Ok(()) => Ok((kept, overflowed)),
+                Ok(()) => Ok((kept, overflowed, store)),
                 Err(e) => {
-                    take_back(cache, batch, &kept);
+                    take_back(cache, &store, batch, &kept, evicted);
                     Err(e)
                 }
             }
         });
     match outcome {
-        Ok((kept, overflowed)) => {
+        Ok((kept, overflowed, _store)) => {
             let stats = &cache.inner.stats;
             {
                 let mut index = cache.index();
@@ -416,13 +423,26 @@ fn write_batch(
             // The waiters' error says "not durable" itself; keep its reason from saying it twice.
             let reason = match e {
                 CacheError::NotDurable(reason) => reason,
+                CacheError::Fjall(fjall::Error::Poisoned) => format!(
+                    "the cache database {} is poisoned (fjall refuses writes after a failed \
+                     write) until it is reopened",
+                    cache.path().display()
+                ),
                 other => other.to_string(),
             };
-            log::error!(
-                "cache shard {}: {} messages not durable, answering a temporary error: {reason}",
-                cache.shard(),
-                batch.len()
-            );
+            if let Some(suppressed) = NOT_DURABLE_LOG.admit_now() {
+                let more = if suppressed > 0 {
+                    format!(" [{suppressed} similar lines not logged]")
+                } else {
+                    String::new()
+                };
+                log::error!(
+                    "cache shard {}: {} messages not durable, answering a temporary error: \
+                     {reason}{more}",
+                    cache.shard(),
+                    batch.len()
+                );
+            }
             for request in batch.drain(..) {
                 let _ = request
                     .reply
@@ -432,14 +452,22 @@ fn write_batch(
     }
 }
 
+/// Older records an overflow deleted to make room: counter, index entry and body (read before
+/// the deletion, to put it back when the batch fails).
+type Evicted = Vec<(u64, Entry, Option<fjall::Slice>)>;
+
+/// What [`commit`] wrote: the records kept, the records evicted and the bind of every
+/// overflow deletion.
+type Committed = (Vec<Kept>, Evicted, Vec<std::sync::Arc<str>>);
+
 /// Writes the batch (records, overflow deletions, counter mark) without persisting it.
-/// Returns the records written and the bind of every overflow deletion.
 fn commit(
     cache: &MessageCache,
+    store: &Store,
     batch: &[StoreRequest],
     high_written: &mut u64,
-) -> Result<(Vec<Kept>, Vec<std::sync::Arc<str>>), CacheError> {
-    let inner = &cache.inner;
+) -> Result<Committed, CacheError> {
+    let inner = store;
     let mut index = cache.index();
     let mut in_batch: HashMap<std::sync::Arc<str>, VecDeque<usize>> = HashMap::new();
     let mut dropped = vec![false; batch.len()];
@@ -463,8 +491,19 @@ fn commit(
             overflowed.push(bind.clone());
         }
     }
+    let evicted: Evicted = evicted
+        .into_iter()
+        .map(|(counter, entry)| {
+            let body = inner
+                .bodies
+                .get(record_key(&entry.bind, counter))
+                .ok()
+                .flatten();
+            (counter, entry, body)
+        })
+        .collect();
     let mut writes = inner.db.batch();
-    for (counter, entry) in &evicted {
+    for (counter, entry, _) in &evicted {
         let key = record_key(&entry.bind, *counter);
         writes.remove(&inner.states, key.clone());
         writes.remove(&inner.bodies, key);
@@ -492,20 +531,39 @@ fn commit(
         });
     }
     writes.insert(&inner.meta, NEXT_COUNTER_KEY, high_written.to_be_bytes());
-    if let Err(e) = writes.commit() {
-        for (counter, entry) in evicted {
+    if let Err(e) = cache.noted(writes.commit()) {
+        for (counter, entry, _) in evicted {
             index.insert(counter, entry);
         }
-        return Err(e.into());
+        return Err(e);
     }
-    Ok((kept, overflowed))
+    Ok((kept, evicted, overflowed))
 }
 
 /// Removes the records of a batch that could not be made durable (best effort: the database
-/// may be failing), so that a crash-free run never delivers a message it did not acknowledge.
-fn take_back(cache: &MessageCache, batch: &[StoreRequest], kept: &[Kept]) {
-    let inner = &cache.inner;
+/// may be failing), so that a crash-free run never delivers a message it did not acknowledge,
+/// and puts the records its overflow evicted back in the index (a reopen keeps what the index
+/// holds).
+fn take_back(
+    cache: &MessageCache,
+    store: &Store,
+    batch: &[StoreRequest],
+    kept: &[Kept],
+    evicted: Evicted,
+) {
+    let inner = store;
     let mut writes = inner.db.batch();
+    {
+        let mut index = cache.index();
+        for (counter, entry, body) in evicted {
+            // Without its body it cannot be delivered any more: leave it deleted.
+            let Some(body) = body else { continue };
+            let key = record_key(&entry.bind, counter);
+            writes.insert(&inner.states, key.clone(), entry.record.encode());
+            writes.insert(&inner.bodies, key, body);
+            index.insert(counter, entry);
+        }
+    }
     for k in kept {
         if let Some(request) = batch.get(k.position) {
             let key = record_key(&request.bind, request.counter);

@@ -40,8 +40,15 @@ pub(super) fn start(
             let mut next = Instant::now() + interval;
             while !stop.load(Ordering::SeqCst) {
                 let now = Instant::now();
-                if now < next {
-                    std::thread::sleep((next - now).min(STOP_POLL));
+                // Notices a database fjall refused and reopens it (see `cache::heal`).
+                let working = cache.cache().maintain(now);
+                if now < next || !working {
+                    let wait = next.saturating_duration_since(now);
+                    std::thread::sleep(if working {
+                        wait.min(STOP_POLL)
+                    } else {
+                        STOP_POLL
+                    });
                     continue;
                 }
                 flush_round(&cache, &core, &stop);
@@ -67,7 +74,10 @@ pub fn flush_round(shard: &ShardCache, core: &CoreClient, stop: &AtomicBool) -> 
         let due = match cache.due(SystemTime::now(), FLUSH_PAGE) {
             Ok(due) => due,
             Err(error) => {
-                log::error!("cache shard {}: flush: {error}", cache.shard());
+                // While the database is closed after a failure `maintain` does the logging.
+                if cache.is_healthy() {
+                    log::error!("cache shard {}: flush: {error}", cache.shard());
+                }
                 return outcome;
             }
         };
