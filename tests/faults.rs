@@ -111,10 +111,12 @@ fn gateway_with(
         extra,
     }
     .toml()
-    // The floods run far above the default 100/s: TPS limits are not under test here.
+    // The floods run far above the default 100/s: TPS limits are not under test here. At
+    // 10,000/s (burst 1,000) a flood answered quickly with failures outran the limit, and the
+    // 0x58s crowded out the 0x14s the mid-flood test counts.
     .replace(
         "[[server_binds]]\n",
-        "[[server_binds]]\ntps_limit = 10000\n",
+        "[[server_binds]]\ntps_limit = 100000\n",
     );
     let gateway = GatewayProcess::start(name, &edit(toml));
     gateway.wait_for_port(port, Duration::from_secs(20));
@@ -248,8 +250,8 @@ fn core_failing_mid_flood_loses_no_acked_message() {
     let result = flooder.join().unwrap();
     assert_eq!(result.unanswered, 0, "{result:?}");
     assert!(result.count(ESME_RMSGQFUL) >= 500, "{result:?}");
-    // A gateway that answers the failures quickly lets the flood outrun the bind's tps_limit
-    // (10,000/s): ESME_RTHROTTLED is a temporary answer too (not acknowledged, retried).
+    // A gateway that answers the failures quickly may still let the flood outrun the bind's
+    // tps_limit: ESME_RTHROTTLED is a temporary answer too (not acknowledged, retried).
     assert_eq!(
         result.count(ESME_ROK) + result.count(ESME_RMSGQFUL) + result.count(ESME_RTHROTTLED),
         3000,
