@@ -100,9 +100,10 @@ fn gateway(name: &str, api: &str) -> (GatewayProcess, u16, u16) {
         extra: globals,
     }
     .toml();
+    // tps_limit at the most a server bind takes: the floods count answers, not throttling.
     let text = base.replacen(
         "queue_check_frequency = 100\n[listen]",
-        "queue_check_frequency = 100\ntps_limit = 10000\ncache_enabled = true\n\
+        "queue_check_frequency = 100\ntps_limit = 100000\ncache_enabled = true\n\
          cache_max_size = 100000\ncache_retry_interval = 1\n[listen]",
         1,
     );
