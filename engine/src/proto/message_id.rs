@@ -78,6 +78,18 @@ impl MessageIdKeys {
     pub fn iter(&self) -> impl Iterator<Item = &MessageIdKey> {
         std::iter::once(&self.primary).chain(self.alternate.as_ref())
     }
+
+    /// The readings with the index each is recorded in, primary first.
+    pub fn indexed(&self) -> impl Iterator<Item = (Index, &MessageIdKey)> {
+        std::iter::once((Index::Primary, &self.primary))
+            .chain(self.alternate.as_ref().map(|key| (Index::Alternate, key)))
+    }
+
+    /// [`MessageIdKeys::indexed`], taking the keys.
+    pub fn into_indexed(self) -> impl Iterator<Item = (Index, MessageIdKey)> {
+        std::iter::once((Index::Primary, self.primary))
+            .chain(self.alternate.map(|key| (Index::Alternate, key)))
+    }
 }
 
 /// Which index of a store a key belongs to (see the module doc).
@@ -166,6 +178,16 @@ mod tests {
         assert_eq!(k.primary, MessageIdKey::Number(123));
         assert_eq!(k.alternate, Some(MessageIdKey::Number(0x123)));
         assert_eq!(keys("7").unwrap().alternate, None);
+        let both: Vec<_> = keys("00123").unwrap().into_indexed().collect();
+        assert_eq!(
+            both,
+            [
+                (Index::Primary, MessageIdKey::Number(123)),
+                (Index::Alternate, MessageIdKey::Number(0x123)),
+            ]
+        );
+        let one: Vec<_> = keys("Msg-1").unwrap().indexed().map(|(i, _)| i).collect();
+        assert_eq!(one, [Index::Primary]);
         assert_eq!(normalize("0x1F"), Some(MessageIdKey::Number(31)));
         assert_eq!(
             normalize("Msg-ABC"),

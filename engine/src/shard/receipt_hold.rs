@@ -73,18 +73,12 @@ impl HeldMappings {
         };
         let record = self.next_record;
         self.next_record += 1;
-        let readings = [
-            (Index::Primary, Some(keys.primary)),
-            (Index::Alternate, keys.alternate),
-        ];
-        for (index, key) in readings {
-            if let Some(key) = key {
-                let held = Held {
-                    core: core.clone(),
-                    record,
-                };
-                self.readings.insert((index, key), held);
-            }
+        for reading in keys.into_indexed() {
+            let held = Held {
+                core: core.clone(),
+                record,
+            };
+            self.readings.insert(reading, held);
         }
         self.order.push_back((now + self.hold, carrier_id, record));
     }
@@ -115,13 +109,7 @@ impl HeldMappings {
         let Some(keys) = message_id::keys(receipt_id) else {
             return false;
         };
-        let readings = [
-            (Index::Primary, Some(keys.primary)),
-            (Index::Alternate, keys.alternate),
-        ];
-        for (index, key) in readings {
-            let Some(key) = key else { continue };
-            let reading = (index, key);
+        for reading in keys.into_indexed() {
             if self
                 .readings
                 .get(&reading)
@@ -178,13 +166,7 @@ impl HeldMappings {
             return;
         };
         let mut core = None;
-        let readings = [
-            (Index::Primary, Some(keys.primary)),
-            (Index::Alternate, keys.alternate),
-        ];
-        for (index, key) in readings {
-            let Some(key) = key else { continue };
-            let reading = (index, key);
+        for reading in keys.into_indexed() {
             if self
                 .readings
                 .get(&reading)

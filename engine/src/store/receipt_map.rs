@@ -139,16 +139,10 @@ impl ReceiptMap {
                 continue;
             };
             let value = encode_value(expires, core);
-            let readings = [
-                (Index::Primary, Some(&keys.primary)),
-                (Index::Alternate, keys.alternate.as_ref()),
-            ];
-            for (index, key) in readings {
-                if let Some(key) = key {
-                    let key = id_key(index, key);
-                    batch.insert(&self.expiry, expiry_key(expires, &key), []);
-                    batch.insert(&self.ids, key, value.as_slice());
-                }
+            for (index, key) in keys.indexed() {
+                let key = id_key(index, key);
+                batch.insert(&self.expiry, expiry_key(expires, &key), []);
+                batch.insert(&self.ids, key, value.as_slice());
             }
             recorded += 1;
         }
@@ -220,14 +214,7 @@ impl ReceiptMap {
             let Some(target) = target else {
                 continue;
             };
-            let readings = [
-                (Index::Primary, Some(&keys.primary)),
-                (Index::Alternate, keys.alternate.as_ref()),
-            ];
-            for (index, key) in readings {
-                let Some(key) = key else {
-                    continue;
-                };
+            for (index, key) in keys.indexed() {
                 let key = id_key(index, key);
                 let Some((expires, core)) = self.ids.get(&key)?.as_deref().and_then(decode_value)
                 else {
