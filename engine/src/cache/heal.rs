@@ -108,6 +108,25 @@ impl Default for HealthState {
     }
 }
 
+impl HealthState {
+    /// Counts an unsuccessful attempt (or a wait for room) and schedules the next one after
+    /// [`retry_delay`]; `true` when a "still waiting" line is due (at most one per
+    /// [`REMIND_EVERY`]), which it then counts as written.
+    fn retry_later(&mut self, now: Instant) -> bool {
+        self.attempts = self.attempts.saturating_add(1);
+        self.health = Health::Failed {
+            next_attempt: now + retry_delay(self.attempts),
+        };
+        let remind = self
+            .reminded
+            .is_none_or(|at| now.saturating_duration_since(at) >= REMIND_EVERY);
+        if remind {
+            self.reminded = Some(now);
+        }
+        remind
+    }
+}
+
 /// What a reopen found.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Reconciled {
@@ -195,15 +214,7 @@ impl MessageCache {
                 }
             }
             Action::WaitForRoom => {
-                state.attempts = state.attempts.saturating_add(1);
-                state.health = Health::Failed {
-                    next_attempt: now + retry_delay(state.attempts),
-                };
-                if state
-                    .reminded
-                    .is_none_or(|at| now.saturating_duration_since(at) >= REMIND_EVERY)
-                {
-                    state.reminded = Some(now);
+                if state.retry_later(now) {
                     log::warn!(
                         "cache shard {}: the cache database {} is still closed: {} bytes free, \
                          reopening once {DISK_RESERVE_BYTES} are",
@@ -240,15 +251,8 @@ impl MessageCache {
                     }
                 }
                 Err(e) => {
-                    state.attempts = state.attempts.saturating_add(1);
-                    state.health = Health::Failed {
-                        next_attempt: now + retry_delay(state.attempts),
-                    };
-                    if state
-                        .reminded
-                        .is_none_or(|at| now.saturating_duration_since(at) >= REMIND_EVERY)
-                        || state.attempts == 1
-                    {
+                    // The first failed attempt is always told, whatever was logged before.
+                    if state.retry_later(now) || state.attempts == 1 {
                         state.reminded = Some(now);
                         log::error!(
                             "cache shard {}: cannot reopen the cache database {} yet (attempt \
@@ -404,6 +408,29 @@ mod tests {
         assert_eq!(decide(failed, due, Some(0)), Action::WaitForRoom);
         // Free space unknown: try, the open decides.
         assert_eq!(decide(failed, due, None), Action::Reopen);
+    }
+
+    #[test]
+    fn a_retry_is_scheduled_and_reminded_at_most_once_a_minute() {
+        let now = Instant::now();
+        let mut state = HealthState::default();
+        assert!(state.retry_later(now), "the first wait is told");
+        assert_eq!(
+            state.health,
+            Health::Failed {
+                next_attempt: now + Duration::from_secs(1)
+            }
+        );
+        assert!(!state.retry_later(now + Duration::from_secs(1)));
+        assert_eq!(state.attempts, 2);
+        assert!(!state.retry_later(now + Duration::from_secs(59)));
+        assert!(state.retry_later(now + REMIND_EVERY));
+        assert_eq!(
+            state.health,
+            Health::Failed {
+                next_attempt: now + REMIND_EVERY + MAX_RETRY_DELAY
+            }
+        );
     }
 
     #[test]
