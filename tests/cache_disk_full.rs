@@ -10,61 +10,22 @@
 
 mod common;
 mod raw;
+#[path = "../engine/tests/tinyfs/mod.rs"]
+mod tinyfs;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{core_messages, free_port, E2eConfig, GatewayProcess};
 use raw::*;
 use smpp_loadgen::core_sim::{CoreSim, SimConfig};
+use tinyfs::{fill, TinyFs};
 
 const BIND: &str = "partner_diskfull";
 /// Size of the cache filesystem.
 const TMPFS_SIZE: &str = "12m";
-
-/// A tmpfs mounted for the test; unmounted (and its mount point removed) on drop.
-struct TinyFs {
-    path: PathBuf,
-}
-
-impl TinyFs {
-    fn mount(size: &str, name: &str) -> TinyFs {
-        let path =
-            std::env::temp_dir().join(format!("omsmpp-tinyfs-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&path).unwrap();
-        let output = Command::new("mount")
-            .args([
-                "-t",
-                "tmpfs",
-                "-o",
-                &format!("size={size},mode=0700"),
-                "tmpfs",
-            ])
-            .arg(&path)
-            .output();
-        let fs = TinyFs { path };
-        match output {
-            Ok(out) if out.status.success() => fs,
-            Ok(out) => panic!(
-                "cannot mount a {size} tmpfs at {} (this test needs root, as on CI): {}",
-                fs.path.display(),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            Err(e) => panic!("cannot run mount(8) (this test needs it, as on CI): {e}"),
-        }
-    }
-}
-
-impl Drop for TinyFs {
-    fn drop(&mut self) {
-        // Lazy: a gateway killed a moment ago may still hold files open.
-        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
-        let _ = std::fs::remove_dir(&self.path);
-    }
-}
 
 fn free_bytes(path: &Path) -> u64 {
     let out = Command::new("df")
@@ -210,11 +171,7 @@ fn disk_full_gives_temporary_errors_then_every_acked_message_arrives_once() {
     );
 
     // The core comes back: everything acknowledged arrives, once, from the full filesystem.
-    let core = CoreSim::start(SimConfig {
-        listen: format!("127.0.0.1:{core_port}"),
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let core = core_at(core_port);
     let drained = poll(Duration::from_secs(40), || {
         let (status, scrape) = http_get(metrics, "/metrics");
         (status == 200
@@ -228,27 +185,19 @@ fn disk_full_gives_temporary_errors_then_every_acked_message_arrives_once() {
         tail(&gateway.log())
     );
     std::thread::sleep(Duration::from_millis(1_000));
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for message in core_messages(&core.base_url()) {
-        let body = message["message_body"].as_str().unwrap_or_default();
-        *counts.entry(body.to_owned()).or_default() += 1;
-    }
-    let acked_set: HashSet<&String> = acked.iter().collect();
-    let missing = acked_set
-        .iter()
-        .filter(|t| !counts.contains_key(**t))
-        .count();
-    let twice = counts.values().filter(|n| **n > 1).count();
-    let not_acked = counts.keys().filter(|t| !acked_set.contains(t)).count();
+    let arrived = Arrivals::at(&core, &acked);
     eprintln!(
-        "RESULT disk full, core back: acked {} at_core {} missing {missing} duplicated {twice} \
-         arrived without an ack {not_acked}; {} bytes free after the drain",
+        "RESULT disk full, core back: acked {} at_core {} missing {} duplicated {} \
+         arrived without an ack {}; {} bytes free after the drain",
         acked.len(),
-        counts.values().sum::<usize>(),
+        arrived.at_core,
+        arrived.missing,
+        arrived.twice,
+        arrived.not_acked,
         free_bytes(&fs.path)
     );
-    assert_eq!(missing, 0, "acked messages lost");
-    assert_eq!(twice, 0, "messages at the core twice");
+    assert_eq!(arrived.missing, 0, "acked messages lost");
+    assert_eq!(arrived.twice, 0, "messages at the core twice");
     // After the drain the gateway takes messages again.
     let retry = poll(Duration::from_secs(10), || {
         (submit_one(&mut partner, b"after the drain").status == ESME_ROK).then_some(())
@@ -267,20 +216,44 @@ fn client_submit(client: &mut RawClient, text: &str) -> u32 {
     )
 }
 
-/// Writes `path` until the filesystem has not a byte left (another process's data).
-fn fill(path: &Path) -> u64 {
-    let mut file = std::fs::File::create(path).unwrap();
-    let zeros = vec![0u8; 1 << 20];
-    let (mut chunk, mut written) = (zeros.len(), 0u64);
-    while chunk > 0 {
-        match file.write(&zeros[..chunk]) {
-            Ok(0) => chunk /= 2,
-            Ok(n) => written += n as u64,
-            Err(e) if e.raw_os_error() == Some(28) => chunk /= 2,
-            Err(e) => panic!("filling {}: {e}", path.display()),
+/// The core simulator, (back) on `port`.
+fn core_at(port: u16) -> CoreSim {
+    CoreSim::start(SimConfig {
+        listen: format!("127.0.0.1:{port}"),
+        ..SimConfig::default()
+    })
+    .unwrap()
+}
+
+/// What reached the core, against the message bodies the partner was acknowledged for.
+struct Arrivals {
+    at_core: usize,
+    /// Acknowledged, never arrived.
+    missing: usize,
+    /// Bodies that arrived more than once.
+    twice: usize,
+    /// Arrived without an acknowledgement.
+    not_acked: usize,
+}
+
+impl Arrivals {
+    fn at(core: &CoreSim, acked: &[String]) -> Arrivals {
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for message in core_messages(&core.base_url()) {
+            let body = message["message_body"].as_str().unwrap_or_default();
+            *counts.entry(body.to_owned()).or_default() += 1;
+        }
+        let acked_set: HashSet<&String> = acked.iter().collect();
+        Arrivals {
+            at_core: counts.values().sum(),
+            missing: acked_set
+                .iter()
+                .filter(|t| !counts.contains_key(**t))
+                .count(),
+            twice: counts.values().filter(|n| **n > 1).count(),
+            not_acked: counts.keys().filter(|t| !acked_set.contains(t)).count(),
         }
     }
-    written
 }
 
 /// The ids of the "Successfully delivered cached message <id>" lines, with their counts.
@@ -372,11 +345,7 @@ fn a_cache_poisoned_by_another_process_filling_the_disk_recovers_without_a_resta
     // The other process deletes its file, the core comes back: the gateway reopens the
     // database by itself and drains it.
     std::fs::remove_file(&filler).unwrap();
-    let core = CoreSim::start(SimConfig {
-        listen: format!("127.0.0.1:{core_port}"),
-        ..SimConfig::default()
-    })
-    .unwrap();
+    let core = core_at(core_port);
     let drained = poll(Duration::from_secs(40), || {
         let (status, scrape) = http_get(metrics, "/metrics");
         (status == 200
@@ -397,29 +366,23 @@ fn a_cache_poisoned_by_another_process_filling_the_disk_recovers_without_a_resta
         .find(|l| l.contains("reopened the cache database"))
         .unwrap_or_else(|| panic!("no reopen logged:\n{}", tail(&log)));
     eprintln!("RESULT reopened log line: {reopened}");
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for message in core_messages(&core.base_url()) {
-        let body = message["message_body"].as_str().unwrap_or_default();
-        *counts.entry(body.to_owned()).or_default() += 1;
-    }
-    let acked_set: HashSet<&String> = acked.iter().collect();
-    let missing = acked.iter().filter(|t| !counts.contains_key(*t)).count();
-    let twice = counts.values().filter(|n| **n > 1).count();
-    let not_acked = counts.keys().filter(|t| !acked_set.contains(t)).count();
+    let arrived = Arrivals::at(&core, &acked);
     let delivered = delivered_ids(&log);
     let delivered_twice = delivered.values().filter(|n| **n > 1).count();
     eprintln!(
-        "RESULT poisoned, disk freed, core back: acked {} at_core {} missing {missing} \
-         duplicated {twice} arrived without an ack {not_acked}; delivered ids logged {} \
-         (twice: {delivered_twice})",
+        "RESULT poisoned, disk freed, core back: acked {} at_core {} missing {} duplicated {} \
+         arrived without an ack {}; delivered ids logged {} (twice: {delivered_twice})",
         acked.len(),
-        counts.values().sum::<usize>(),
+        arrived.at_core,
+        arrived.missing,
+        arrived.twice,
+        arrived.not_acked,
         delivered.len()
     );
-    assert_eq!(missing, 0, "acked messages lost");
-    assert_eq!(twice, 0, "messages at the core twice");
+    assert_eq!(arrived.missing, 0, "acked messages lost");
+    assert_eq!(arrived.twice, 0, "messages at the core twice");
     assert_eq!(
-        not_acked, 0,
+        arrived.not_acked, 0,
         "messages at the core that were never acknowledged"
     );
     assert_eq!(delivered_twice, 0, "a cached message delivered twice");

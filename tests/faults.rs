@@ -234,19 +234,8 @@ fn core_failing_mid_flood_loses_no_acked_message() {
     let answered = Arc::new(AtomicUsize::new(0));
     let progress = Arc::clone(&answered);
     let flooder = std::thread::spawn(move || flood(&mut partner, 3000, 50, &progress));
-    let reached = |n| {
-        poll(Duration::from_secs(30), || {
-            (answered.load(Ordering::Relaxed) >= n).then_some(())
-        })
-    };
-    assert!(reached(500).is_some(), "flood stalled:\n{}", gateway.log());
-    core_fault(&core, &FaultRequest::mode(FaultMode::Http503));
-    assert!(reached(1200).is_some(), "flood stalled under 503");
-    // Then the core goes away altogether for a while (connections refused).
-    core_fault(&core, &FaultRequest::mode(FaultMode::Ok));
-    let mut refuse = FaultRequest::mode(FaultMode::Refuse);
-    refuse.for_ms = Some(1500);
-    core_fault(&core, &refuse);
+    // 503 from the 500th answer, then the core goes away for 1.5 s (connections refused).
+    fail_core_mid_flood(&core, &answered, (500, 1200), || gateway.log());
     let result = flooder.join().unwrap();
     assert_eq!(result.unanswered, 0, "{result:?}");
     assert!(result.count(ESME_RMSGQFUL) >= 500, "{result:?}");

@@ -264,18 +264,7 @@ fn core_failing_mid_flood_with_the_cache_on_acks_exactly_once() {
     let answered = Arc::new(AtomicUsize::new(0));
     let progress = Arc::clone(&answered);
     let flooder = std::thread::spawn(move || flood(&mut partner, "mid", 900, 20, &progress));
-    let reached = |n| {
-        poll(Duration::from_secs(30), || {
-            (answered.load(Ordering::Relaxed) >= n).then_some(())
-        })
-    };
-    assert!(reached(200).is_some(), "flood stalled:\n{}", gateway.log());
-    core_fault(&core, &FaultRequest::mode(FaultMode::Http503));
-    assert!(reached(450).is_some(), "flood stalled under 503");
-    core_fault(&core, &FaultRequest::mode(FaultMode::Ok));
-    let mut refuse = FaultRequest::mode(FaultMode::Refuse);
-    refuse.for_ms = Some(1_500);
-    core_fault(&core, &refuse);
+    fail_core_mid_flood(&core, &answered, (200, 450), || gateway.log());
     let result = flooder.join().unwrap();
     result.assert_only_ok_or_temporary();
     report("cache on, core 503 then refusing mid-flood", &result);

@@ -7,69 +7,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cache_support;
+mod tinyfs;
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
 use cache_support::{capture_logs, logged, open, settings, submit, t0};
 use engine::cache::MessageCache;
+use tinyfs::{fill, TinyFs};
 
-/// A tmpfs mounted for the test; unmounted (and its mount point removed) on drop.
-struct TinyFs {
-    path: PathBuf,
-}
-
-impl TinyFs {
-    fn mount(size: &str, name: &str) -> TinyFs {
-        let path =
-            std::env::temp_dir().join(format!("omsmpp-reopen-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&path).unwrap();
-        let out = Command::new("mount")
-            .args([
-                "-t",
-                "tmpfs",
-                "-o",
-                &format!("size={size},mode=0700"),
-                "tmpfs",
-            ])
-            .arg(&path)
-            .output()
-            .expect("cannot run mount(8) (this test needs it, as on CI)");
-        let fs = TinyFs { path };
-        assert!(
-            out.status.success(),
-            "cannot mount a tmpfs at {} (this test needs root, as on CI): {}",
-            fs.path.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        fs
-    }
-}
-
-impl Drop for TinyFs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
-        let _ = std::fs::remove_dir(&self.path);
-    }
-}
-
-/// Writes `path` until the filesystem has not a byte left.
-fn fill(path: &Path) {
-    let mut file = std::fs::File::create(path).unwrap();
-    let mut chunk = 1 << 20;
-    let zeros = vec![0u8; chunk];
-    while chunk > 0 {
-        match file.write(&zeros[..chunk]) {
-            Ok(0) => chunk /= 2,
-            Ok(_) => {}
-            Err(e) if e.raw_os_error() == Some(28) => chunk /= 2,
-            Err(e) => panic!("filling {}: {e}", path.display()),
-        }
-    }
-    file.sync_all().ok();
+/// The ids `due` hands out at `at` (marking them delivering, as a flush does).
+fn due_ids(cache: &MessageCache, at: SystemTime, limit: usize) -> Vec<i64> {
+    cache.due(at, limit).unwrap().iter().map(|d| d.id).collect()
 }
 
 fn far_future() -> SystemTime {
@@ -93,7 +42,7 @@ fn a_poisoned_cache_reopens_once_the_disk_has_room_and_owes_each_record_once() {
         );
     }
     // 20 go out to the core now; their answer comes only once the disk is full.
-    let in_flight: Vec<i64> = cache.due(t0(), 20).unwrap().iter().map(|d| d.id).collect();
+    let in_flight = due_ids(&cache, t0(), 20);
     assert_eq!(in_flight.len(), 20);
 
     // Another process fills the filesystem; the flush keeps working (state changes) until
@@ -149,12 +98,7 @@ fn a_poisoned_cache_reopens_once_the_disk_has_room_and_owes_each_record_once() {
         .copied()
         .filter(|id| !in_flight.contains(id))
         .collect();
-    let due: Vec<i64> = cache
-        .due(far_future() + Duration::from_secs(1_000_000), 1_000)
-        .unwrap()
-        .iter()
-        .map(|d| d.id)
-        .collect();
+    let due = due_ids(&cache, far_future() + Duration::from_secs(1_000_000), 1_000);
     let due_set: BTreeSet<i64> = due.iter().copied().collect();
     assert_eq!(due.len(), due_set.len(), "a record came twice");
     assert_eq!(due_set, owed);
@@ -171,12 +115,13 @@ fn a_poisoned_cache_reopens_once_the_disk_has_room_and_owes_each_record_once() {
     let reopened = MessageCache::open(&settings(&dir), 3).unwrap();
     let mut left: BTreeSet<i64> = due.iter().skip(30).copied().collect();
     left.insert(late);
-    let on_disk: BTreeSet<i64> = reopened
-        .due(far_future() + Duration::from_secs(2_000_000), 1_000)
-        .unwrap()
-        .iter()
-        .map(|d| d.id)
-        .collect();
+    let on_disk: BTreeSet<i64> = due_ids(
+        &reopened,
+        far_future() + Duration::from_secs(2_000_000),
+        1_000,
+    )
+    .into_iter()
+    .collect();
     assert_eq!(on_disk, left);
     drop(reopened);
     drop(fs);
@@ -280,12 +225,11 @@ fn stores_and_flushes_racing_the_failure_and_the_reopen_lose_and_repeat_nothing(
         "no store acknowledged after the reopen"
     );
 
-    let owed: Vec<i64> = cache
-        .due(far_future() + Duration::from_secs(1 << 40), 10_000_000)
-        .unwrap()
-        .iter()
-        .map(|d| d.id)
-        .collect();
+    let owed = due_ids(
+        &cache,
+        far_future() + Duration::from_secs(1 << 40),
+        10_000_000,
+    );
     let delivered: Vec<i64> = delivered.lock().unwrap().clone();
     let mut seen: HashMap<i64, usize> = HashMap::new();
     for id in owed.iter().chain(&delivered) {

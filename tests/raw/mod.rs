@@ -369,25 +369,42 @@ pub fn with_server_bind(toml: &str, lines: &str) -> String {
     )
 }
 
-/// Polls `probe` every 50 ms until it returns Some or `within` passes.
-pub fn poll<T>(within: Duration, mut probe: impl FnMut() -> Option<T>) -> Option<T> {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(found) = probe() {
-            return Some(found);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+// Every test crate that has this module has `common` too: one poll helper for both.
+pub use super::common::poll;
 
 /// The core simulator's `GET /admin/stats`.
 pub fn core_stats(core: &smpp_loadgen::core_sim::CoreSim) -> smpp_loadgen::core_sim::Stats {
     let (status, body) = http_get(core.addr().port(), "/admin/stats");
     assert_eq!(status, 200, "{body}");
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+/// The core failure both fault suites script while a flood runs: the core answers until
+/// `answered` reaches `first`, answers 503 until it reaches `second`, then refuses connections
+/// for 1.5 s and answers again. Panics (with `log()`) when the flood stalls on the way.
+pub fn fail_core_mid_flood(
+    core: &smpp_loadgen::core_sim::CoreSim,
+    answered: &std::sync::atomic::AtomicUsize,
+    (first, second): (usize, usize),
+    log: impl Fn() -> String,
+) {
+    use smpp_loadgen::core_sim::{FaultMode, FaultRequest};
+    let reached = |n| {
+        poll(Duration::from_secs(30), || {
+            (answered.load(std::sync::atomic::Ordering::Relaxed) >= n).then_some(())
+        })
+    };
+    assert!(reached(first).is_some(), "flood stalled:\n{}", log());
+    core_fault(core, &FaultRequest::mode(FaultMode::Http503));
+    assert!(
+        reached(second).is_some(),
+        "flood stalled under 503:\n{}",
+        log()
+    );
+    core_fault(core, &FaultRequest::mode(FaultMode::Ok));
+    let mut refuse = FaultRequest::mode(FaultMode::Refuse);
+    refuse.for_ms = Some(1_500);
+    core_fault(core, &refuse);
 }
 
 /// Arms (or with mode ok, clears) a fault of the core simulator.
