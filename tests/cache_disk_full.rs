@@ -198,6 +198,11 @@ fn disk_full_gives_temporary_errors_then_every_acked_message_arrives_once() {
     );
     assert_eq!(arrived.missing, 0, "acked messages lost");
     assert_eq!(arrived.twice, 0, "messages at the core twice");
+    // A refusal (0x14) is a promise too: the partner will retry, so it must not arrive.
+    assert_eq!(
+        arrived.not_acked, 0,
+        "refused messages at the core (the partner's retry would duplicate them)"
+    );
     // After the drain the gateway takes messages again.
     let retry = poll(Duration::from_secs(10), || {
         (submit_one(&mut partner, b"after the drain").status == ESME_ROK).then_some(())
